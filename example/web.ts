@@ -1,0 +1,127 @@
+// A simulated web on one loopback server, for the demo and the end-to-end tests. It answers by Host
+// header, so the example site's real-looking links (arxiv.org, webmention.example, …) reach it when linkback
+// runs with `--connect-to '*=127.0.0.1:<port>'`: every connection goes here, nothing leaves the machine.
+//
+//   arxiv.org            POST /trackback/<id>   arXiv-like listener: <error>0</error>, or HTTP 200 + <error>1</error>
+//                                                for a paper it does not know (the classic "200 is not success" trap)
+//   webmention.example   pages advertising Webmention (Link header, or <a rel=webmention>); POST /webmention -> 202
+//   pingback.example     page with X-Pingback; POST /xmlrpc.php -> XML-RPC success
+//   trackback.example    page with two TrackBack RDF blocks (only one matches the page); POST /tb/<n> -> error 0
+//   plain.example        pages with no endpoint
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  host: string;
+  method: string;
+  path: string;
+  contentType: string;
+  userAgent: string;
+  body: string;
+}
+
+export interface SimulatedWeb {
+  port: number;
+  /** Every request received, in order. */
+  requests: Received[];
+  /** Only the notifications (POSTs). */
+  notifications(): Received[];
+  close(): Promise<void>;
+}
+
+/** Papers the arXiv-like listener knows; any other id gets HTTP 200 with <error>1</error>. */
+export const KNOWN_PAPERS = new Set(['1706.03762', '2001.08361', '2005.14165', 'hep-th/9901001']);
+
+export async function startSimulatedWeb(): Promise<SimulatedWeb> {
+  const requests: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const received: Received = {
+        host: (req.headers.host ?? '').replace(/:\d+$/, ''),
+        method: req.method ?? '',
+        path: req.url ?? '/',
+        contentType: req.headers['content-type'] ?? '',
+        userAgent: req.headers['user-agent'] ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(received);
+      answer(received, requests.length, req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    requests,
+    notifications: () => requests.filter((r) => r.method === 'POST'),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function answer(r: Received, serial: number, _req: IncomingMessage, res: ServerResponse): void {
+  const html = (body: string, headers: Record<string, string> = {}) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers });
+    res.end(`<!doctype html><html><head><title>${r.host}</title></head><body>${body}</body></html>`);
+  };
+  const xml = (body: string) => {
+    res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+    res.end(`<?xml version="1.0" encoding="utf-8"?>\n${body}`);
+  };
+  const form = () => new URLSearchParams(r.body);
+
+  if (r.host.endsWith('arxiv.org')) {
+    const match = /^\/trackback\/(.+)$/.exec(r.path);
+    if (r.method === 'POST' && match?.[1]) {
+      const id = decodeURIComponent(match[1]);
+      const fields = form();
+      if (!fields.get('url') || !fields.get('title')) return xml('<response><error>1</error><message>url and title are required</message></response>');
+      if (!KNOWN_PAPERS.has(id)) return xml(`<response><error>1</error><message>No paper with id ${id}</message></response>`);
+      return xml('<response><error>0</error></response>');
+    }
+  }
+  if (r.host === 'webmention.example') {
+    if (r.method === 'POST' && r.path.startsWith('/webmention')) {
+      const fields = form();
+      if (!fields.get('source') || !fields.get('target')) {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        return void res.end('source and target are required');
+      }
+      res.writeHead(202, { location: `http://webmention.example/webmention/status/${serial}`, 'content-type': 'text/plain' });
+      return void res.end('Accepted; it will be processed shortly.');
+    }
+    if (r.path === '/2025/notes-on-transformers') {
+      return html('<article><h1>Notes on transformers</h1><p>…</p></article>', { link: '<http://webmention.example/webmention>; rel="webmention"' });
+    }
+    if (r.path === '/2026/scaling-commentary') {
+      return html('<p>Commentary.</p><p>Mentions are welcome: <a rel="webmention" href="/webmention?via=a">send one</a>.</p>');
+    }
+  }
+  if (r.host === 'pingback.example') {
+    if (r.method === 'POST' && r.path === '/xmlrpc.php') {
+      return xml('<methodResponse><params><param><value><string>Pingback from the source registered. Keep the web talking!</string></value></param></params></methodResponse>');
+    }
+    if (r.method === 'GET') return html('<article><h1>Attention</h1></article>', { 'x-pingback': 'http://pingback.example/xmlrpc.php' });
+  }
+  if (r.host === 'trackback.example') {
+    if (r.method === 'POST' && r.path.startsWith('/tb/')) return xml('<response><error>0</error></response>');
+    if (r.method === 'GET' && r.path === '/entry/42') {
+      // Two RDF blocks, as Movable Type index pages carry: only the one whose dc:identifier is this page counts.
+      const rdf = (n: number) => `<!--
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:trackback="http://madskills.com/public/xml/rss/module/trackback/">
+<rdf:Description rdf:about="http://trackback.example/entry/${n}" dc:identifier="http://trackback.example/entry/${n}" dc:title="Entry ${n}" trackback:ping="http://trackback.example/tb/${n}" />
+</rdf:RDF>
+-->`;
+      return html(`<h1>Entry 42</h1>${rdf(41)}${rdf(42)}`);
+    }
+  }
+  if (r.host === 'plain.example' && r.method === 'GET') return html('<h1>Documentation</h1><p>No linkback endpoint here.</p>');
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('not found on the simulated web');
+}

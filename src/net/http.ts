@@ -1,0 +1,369 @@
+// The one HttpClient linkback uses: undici underneath, hardened for fetching URLs that
+// strangers wrote. Every failure is a FetchError whose `phase` says whether anything may have
+// reached the server, because that decides between "unreachable" and "uncertain" later.
+//
+// Guards, and where each one lives:
+// - SSRF: the address actually connected to must be public (unless allowPrivate). DNS names
+//   are judged in the connector's `lookup` (so a name that resolves differently a second
+//   time cannot sneak past), IP literals before connecting, and every redirect hop again.
+// - Time: one deadline for the whole call, redirects and body included, so a server that
+//   trickles a byte a second still ends at timeoutMs.
+// - Size: headers over maxHeaderBytes fail; bodies are decoded here and cut at maxBytes of
+//   decoded data, so neither a huge body nor a gzip bomb is ever held in memory.
+
+import dns from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { Readable, pipeline, type Transform } from 'node:stream';
+import { setImmediate } from 'node:timers';
+import { Agent, buildConnector, request as undiciRequest } from 'undici';
+import { LinkbackError } from '../errors.ts';
+import { addressRange, checkUrl } from './address.ts';
+import { ACCEPT_ENCODING, decodersFor } from './decompress.ts';
+import { FetchError, type HttpClient, type HttpRequest, type HttpResponse } from './types.ts';
+
+export interface HttpClientOptions {
+  userAgent: string;
+  /** Allow loopback, private, link-local... addresses (a local test web, an intranet). */
+  allowPrivate: boolean;
+  connectTimeoutMs: number;
+  /** Total budget of one request() call: connecting, every redirect hop and the whole body. */
+  timeoutMs: number;
+  maxRedirects: number;
+  /** Default cap on the decoded body; HttpRequest.maxBytes overrides it per call. */
+  maxBodyBytes: number;
+  maxHeaderBytes?: number;
+  /**
+   * Connect to another address for a host name, keeping the URL, Host header and TLS server
+   * name (like curl --connect-to): { 'blog.example': '127.0.0.1:8080' }; '*' maps every other host. The private-address
+   * check applies to the address connected to.
+   */
+  connectTo?: Record<string, string>;
+}
+
+export const DEFAULT_HTTP_OPTIONS: Omit<HttpClientOptions, 'userAgent'> = {
+  allowPrivate: false,
+  connectTimeoutMs: 10_000,
+  timeoutMs: 20_000,
+  maxRedirects: 10,
+  maxBodyBytes: 5 * 1024 * 1024,
+  maxHeaderBytes: 64 * 1024,
+};
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Where to connect instead, per host name. */
+interface ConnectTarget {
+  hostname: string;
+  port: string;
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  // Errors raised while connecting: nothing was sent, whatever their code says.
+  const connectErrors = new WeakSet<object>();
+  const agent = new Agent({
+    connect: guardedConnector(options, parseConnectTo(options.connectTo ?? {}), connectErrors),
+    maxHeaderSize: options.maxHeaderBytes ?? DEFAULT_HTTP_OPTIONS.maxHeaderBytes,
+    // Backstops only: the per-call deadline below is the real limit.
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+
+  return {
+    async request(req: HttpRequest): Promise<HttpResponse> {
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
+      const context = { deadline: deadline.signal, caller: req.signal, connectErrors };
+      const signal = req.signal ? AbortSignal.any([deadline.signal, req.signal]) : deadline.signal;
+      try {
+        return await follow(agent, options, req, signal, context);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+interface ErrorContext {
+  deadline: AbortSignal;
+  caller: AbortSignal | undefined;
+  connectErrors: WeakSet<object>;
+}
+
+async function follow(
+  agent: Agent,
+  options: HttpClientOptions,
+  req: HttpRequest,
+  signal: AbortSignal,
+  context: ErrorContext,
+): Promise<HttpResponse> {
+  const followRedirects = req.method === 'GET' && req.followRedirects !== false;
+  const headers = { ...req.headers, 'user-agent': options.userAgent, 'accept-encoding': ACCEPT_ENCODING };
+  const redirects: string[] = [];
+  const visited = new Set<string>();
+  let url = req.url;
+
+  while (true) {
+    const target = allowedUrl(url, options.allowPrivate);
+    visited.add(withoutHash(target));
+    if (context.caller?.aborted) {
+      throw new FetchError('aborted', redirects.length === 0 ? 'connect' : 'request', url, 'request aborted by the caller');
+    }
+    let response;
+    try {
+      response = await undiciRequest(target, {
+        dispatcher: agent,
+        method: req.method,
+        headers,
+        body: req.method === 'POST' ? req.body : undefined,
+        signal,
+      });
+    } catch (error) {
+      throw toFetchError(error, url, context);
+    }
+    const responseHeaders = normalizeHeaders(response.headers);
+    const location = responseHeaders.location?.[0];
+
+    if (followRedirects && REDIRECT_STATUSES.has(response.statusCode) && location !== undefined) {
+      // Read a little so the connection can be reused; dump() gives up on large bodies.
+      await response.body.dump().catch(() => undefined);
+      await connectionReleased();
+      const next = resolveLocation(location, target);
+      if (next === null) {
+        throw new FetchError('bad-url', 'connect', url, `redirect to an unreadable Location: ${location}`);
+      }
+      if (visited.has(withoutHash(next))) {
+        throw new FetchError('redirects', 'request', url, `redirect loop back to ${next}`);
+      }
+      if (redirects.length >= options.maxRedirects) {
+        throw new FetchError('redirects', 'request', url, `more than ${options.maxRedirects} redirects`);
+      }
+      redirects.push(url);
+      url = next;
+      continue;
+    }
+
+    try {
+      const { body, truncated } = await readBody(
+        response.body,
+        responseHeaders['content-encoding'],
+        req.maxBytes ?? options.maxBodyBytes,
+        url,
+      );
+      if (!truncated) await connectionReleased();
+      return { url, status: response.statusCode, headers: responseHeaders, body, truncated, redirects };
+    } catch (error) {
+      throw toFetchError(error, url, context);
+    }
+  }
+}
+
+/**
+ * undici hands a kept-alive socket back to its pool only one event-loop turn after a response
+ * ends (so that a server closing it anyway is noticed first). Waiting that turn lets the
+ * caller's next request to the same origin reuse the connection instead of opening another.
+ */
+function connectionReleased(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The URL to request, or a FetchError when its scheme, length or literal address is refused. */
+function allowedUrl(url: string, allowPrivate: boolean): string {
+  const check = checkUrl(url);
+  if (check.ok) return check.url.href;
+  if (check.code === 'private-address' && allowPrivate) return new URL(url).href;
+  throw new FetchError(check.code, 'connect', url, check.reason);
+}
+
+function resolveLocation(location: string, base: string): string | null {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return null;
+  }
+}
+
+function withoutHash(url: string): string {
+  const hash = url.indexOf('#');
+  return hash === -1 ? url : url.slice(0, hash);
+}
+
+function normalizeHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value : [value];
+  }
+  return headers;
+}
+
+/**
+ * Reads and decodes the body up to `maxBytes` decoded bytes. On reaching the cap it stops
+ * reading and destroys the stream (the connection is then closed, not reused).
+ */
+async function readBody(
+  raw: Readable,
+  contentEncoding: string[] | undefined,
+  maxBytes: number,
+  url: string,
+): Promise<{ body: Buffer; truncated: boolean }> {
+  const rawChunks: AsyncIterator<Buffer> = raw[Symbol.asyncIterator]();
+  try {
+    const first = await rawChunks.next();
+    if (first.done === true) return { body: Buffer.alloc(0), truncated: false };
+    const decoders = decodersFor(contentEncoding, first.value);
+    if (decoders === null) {
+      throw new FetchError('protocol', 'request', url, `unsupported Content-Encoding: ${contentEncoding?.join(', ')}`);
+    }
+    const decoded = decoders.reduce<Readable>(
+      (stream, decoder): Transform => pipeline(stream, decoder, () => undefined),
+      Readable.from(prepend(first.value, rawChunks), { objectMode: false }),
+    );
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of decoded as AsyncIterable<Buffer>) {
+      const room = maxBytes - size;
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room));
+        decoded.destroy();
+        return { body: Buffer.concat(chunks), truncated: true };
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    return { body: Buffer.concat(chunks), truncated: false };
+  } finally {
+    // Stopped early (cap, error): free the socket instead of letting the rest arrive.
+    if (!raw.readableEnded) raw.destroy();
+  }
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield head;
+  while (true) {
+    const next = await rest.next();
+    if (next.done === true) return;
+    yield next.value;
+  }
+}
+
+// undici error codes, by what they mean for us. Anything else raised after connecting
+// (decoder failures included) is a malformed answer: 'protocol'.
+const REQUEST_ERROR_CODES: Record<string, 'timeout' | 'reset' | 'too-large'> = {
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_OVERFLOW: 'too-large',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ETIMEDOUT: 'reset',
+};
+// Raised by the connector; listed too in case one arrives without passing through it.
+const CONNECT_ERROR_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+function toFetchError(error: unknown, url: string, context: ErrorContext): FetchError {
+  if (error instanceof FetchError) {
+    return error.url === url ? error : new FetchError(error.code, error.phase, url, error.message, { cause: error });
+  }
+  // The signals first: an abort surfaces as whatever error undici had at hand.
+  if (context.caller?.aborted) {
+    return new FetchError('aborted', 'request', url, 'request aborted by the caller', { cause: error });
+  }
+  if (context.deadline.aborted) {
+    return new FetchError('timeout', 'request', url, 'time budget used up', { cause: error });
+  }
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if ((typeof error === 'object' && error !== null && context.connectErrors.has(error)) || CONNECT_ERROR_CODES.has(code)) {
+    return new FetchError('unreachable', 'connect', url, `cannot connect: ${message}`, { cause: error });
+  }
+  return new FetchError(REQUEST_ERROR_CODES[code] ?? 'protocol', 'request', url, message, { cause: error });
+}
+
+function errorCode(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return '';
+}
+
+function parseConnectTo(map: Record<string, string>): Map<string, ConnectTarget> {
+  const targets = new Map<string, ConnectTarget>();
+  for (const [host, target] of Object.entries(map)) {
+    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(target);
+    const hostname = match?.[1] ?? match?.[2];
+    const port = match?.[3];
+    if (hostname === undefined || port === undefined || Number(port) > 65535) {
+      throw new LinkbackError('CONFIG_INVALID', `connectTo for ${host}: expected "address:port", got "${target}"`);
+    }
+    targets.set(host.toLowerCase(), { hostname, port });
+  }
+  return targets;
+}
+
+/**
+ * undici's connector, with the address guard and the connectTo mapping in front of it.
+ * Errors reaching the callback happened before anything was sent; they are remembered so
+ * that they map to phase 'connect'.
+ */
+function guardedConnector(
+  options: HttpClientOptions,
+  connectTo: Map<string, ConnectTarget>,
+  connectErrors: WeakSet<object>,
+): buildConnector.connector {
+  const connect = buildConnector({
+    timeout: Math.min(options.connectTimeoutMs, options.timeoutMs),
+    ...(options.allowPrivate ? {} : { lookup: publicOnlyLookup }),
+  });
+  return (connectOptions, callback) => {
+    // An exact host name wins over the catch-all '*' (the demo and tests map every host to one local server).
+    const mapped = connectTo.get(connectOptions.hostname.toLowerCase()) ?? connectTo.get('*');
+    const hostname = mapped?.hostname ?? connectOptions.hostname;
+    const fail = (error: Error) => {
+      connectErrors.add(error);
+      callback(error, null);
+    };
+    // Node skips `lookup` for IP literals, so they are judged here.
+    if (!options.allowPrivate && isIP(hostname) !== 0) {
+      const range = addressRange(hostname);
+      if (range !== 'public') {
+        fail(new FetchError('private-address', 'connect', hostname, `${hostname} is a ${range} address`));
+        return;
+      }
+    }
+    // `host` (hence Host header and TLS server name) stays the URL's; only where we dial changes.
+    connect({ ...connectOptions, hostname, port: mapped?.port ?? connectOptions.port }, (...args) => {
+      if (args[0]) fail(args[0]);
+      else callback(...args);
+    });
+  };
+}
+
+/** dns.lookup that refuses a name when any address it resolves to is not public. */
+const publicOnlyLookup: LookupFunction = (hostname, lookupOptions, callback) => {
+  dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+    if (error) {
+      callback(error, '');
+      return;
+    }
+    const refused = addresses.find((entry) => addressRange(entry.address) !== 'public');
+    if (refused) {
+      const range = addressRange(refused.address);
+      callback(new FetchError('private-address', 'connect', hostname, `${hostname} resolves to ${refused.address}, a ${range} address`), '');
+      return;
+    }
+    const first = addresses[0];
+    if (lookupOptions.all === true) callback(null, addresses);
+    else if (first) callback(null, first.address, first.family);
+    else callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+  });
+};

@@ -1,0 +1,22 @@
+// Excerpts and titles for people: whitespace collapsed, cut on a word, never mid-character.
+
+export const EXCERPT_MAX = 300;
+
+export function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * At most `max` characters (code points, so no surrogate pair is ever split) including the '…'
+ * added when cut; cut at the last space that fits, or mid-word only when one word is longer
+ * than the limit.
+ */
+export function cutExcerpt(text: string, max = EXCERPT_MAX): string {
+  const clean = collapseWhitespace(text);
+  const chars = Array.from(clean);
+  if (chars.length <= max) return clean;
+  const head = chars.slice(0, max - 1);
+  const space = head.lastIndexOf(' ');
+  const kept = space > 0 ? head.slice(0, space) : head;
+  return kept.join('').replace(/[\s,;:\-–—]+$/u, '') + '…';
+}

@@ -1,0 +1,385 @@
+// Reads one page in a single streaming pass (htmlparser2 Parser callbacks, no DOM) and keeps only
+// the facts the classifier and the post builder need. State is a stack of small frames, one per
+// open element, plus bounded text buffers: memory does not grow with the page, only with nesting
+// depth, and that is capped (see MAX_DEPTH).
+//
+// Which element holds the post's content is only known at the end of the page, so every link is
+// recorded once with a bit per candidate region it sits in (explicit content container, article,
+// h-entry, <main>, body, and the two selector hints); the builder picks the region afterwards.
+
+import { Parser } from 'htmlparser2';
+import { normalizeDate } from './dates.ts';
+import { collapseWhitespace } from './excerpt.ts';
+import { readJsonLd } from './jsonld.ts';
+import { Role, isSkippedRel, rolesOf, type Hints } from './regions.ts';
+import { classTokens } from './selector.ts';
+import { MAX_URL_LENGTH } from './urls.ts';
+
+/** Candidate content regions, most specific first. */
+export const REGIONS = ['contentSelector', 'content', 'postSelector', 'article', 'hentry', 'main', 'body'] as const;
+export type Region = (typeof REGIONS)[number];
+
+const REGION_ROLE: Record<Region, number> = {
+  contentSelector: Role.CONTENT_SELECTOR,
+  content: Role.CONTENT,
+  postSelector: Role.POST_SELECTOR,
+  article: Role.ARTICLE,
+  hentry: Role.HENTRY,
+  main: Role.MAIN,
+  body: 0, // everything outside <head>
+};
+
+export function regionBit(region: Region): number {
+  return 1 << REGIONS.indexOf(region);
+}
+
+/**
+ * Browsers stop nesting at 512 levels (Chromium's tree builder). htmlparser2's own stack costs
+ * O(depth) per element, so a page nested deeper is read only up to that point, with a warning.
+ */
+export const MAX_DEPTH = 512;
+/** Unique hrefs kept per page: no real post cites more; bounds memory on generated junk. */
+export const MAX_LINKS = 20_000;
+const MAX_TEXT = 4_000;
+const MAX_JSON_LD = 1_000_000;
+
+export interface PageFacts {
+  title: string | null;
+  h1: string | null;
+  meta: {
+    description: string | null;
+    ogTitle: string | null;
+    ogDescription: string | null;
+    ogSiteName: string | null;
+    ogType: string | null;
+    ogUrl: string | null;
+    canonical: string | null;
+    base: string | null;
+    publishedTime: string | null;
+    noindex: boolean;
+    refresh: boolean;
+  };
+  jsonLd: { articleTypes: string[]; datePublished: string | null };
+  dates: { itemprop: string | null; dtPublished: string | null; time: string | null };
+  counts: {
+    articles: number;
+    postSelector: number;
+    hEntries: number;
+    schemaArticles: number;
+    listings: number;
+    /** <li> elements holding a <time>: entries of a dated list. */
+    datedListItems: number;
+  };
+  /** The first post-list element seen, for the reason text ("ol.postlist"). */
+  listingExample: string | null;
+  regions: Record<Region, { present: number; paragraph: string | null }>;
+  /** Raw hrefs in document order of first appearance, with the regions they appeared in (bits). */
+  links: { href: string; regions: number }[];
+  /** hrefs longer than MAX_URL_LENGTH (first 80 characters), dropped. */
+  longLinks: { prefix: string; regions: number }[];
+  linksCapped: boolean;
+  /** Set when the page was not read to its end, with the reason. */
+  stopped: string | null;
+}
+
+interface Frame {
+  roles: number;
+  capture: number;
+  /** For <li>: a <time> inside was already counted. */
+  dated: boolean;
+  tag: string;
+}
+
+const CAPTURE_TITLE = 1;
+const CAPTURE_H1 = 2;
+const CAPTURE_P = 4;
+const CAPTURE_JSON_LD = 8;
+
+const ROLE_BITS = 13;
+
+export interface PageReader {
+  write(text: string): void;
+  end(): PageFacts;
+}
+
+export function createPageReader(hints: Hints): PageReader {
+  const facts = emptyFacts();
+  const stack: Frame[] = [];
+  const depth = new Array<number>(ROLE_BITS).fill(0);
+  const inRole = (role: number): boolean => depth[Math.log2(role)]! > 0;
+  const linkIndex = new Map<string, number>();
+  const paragraphBuf = new Map<Region, string>();
+  let titleBuf: string | null = null;
+  let h1Buf: string | null = null;
+  let jsonBuf: string | null = null;
+  let liStack: Frame[] = [];
+  let stopped = false;
+
+  const activeRegions = (): number => {
+    let bits = 0;
+    REGIONS.forEach((region, i) => {
+      const role = REGION_ROLE[region];
+      if (role === 0 ? !inRole(Role.HEAD) : inRole(role)) bits |= 1 << i;
+    });
+    return bits;
+  };
+
+  const onOpen = (tag: string, attribs: Record<string, string>): void => {
+    if (stopped) return;
+    if (stack.length >= MAX_DEPTH) {
+      stopped = true;
+      facts.stopped = `nested deeper than ${MAX_DEPTH} elements: read only up to there`;
+      parser.pause();
+      return;
+    }
+    const ctx = {
+      inPost: inRole(Role.ARTICLE) || inRole(Role.HENTRY) || inRole(Role.CONTENT) || inRole(Role.MAIN) ||
+        inRole(Role.POST_SELECTOR) || inRole(Role.CONTENT_SELECTOR),
+      inQuote: inRole(Role.QUOTE),
+    };
+    const roles = rolesOf(tag, attribs, ctx, hints);
+    const chrome = inRole(Role.CHROME) || (roles & Role.CHROME) !== 0;
+    const noise = inRole(Role.NOISE) || (roles & Role.NOISE) !== 0;
+    if (!chrome) countEntries(roles, tag, attribs);
+    const frame: Frame = { roles, capture: 0, dated: false, tag };
+    stack.push(frame);
+    for (let bit = 0; bit < ROLE_BITS; bit++) if (roles & (1 << bit)) depth[bit]!++;
+    // A content container inside chrome (a comment's e-content) is not the post's.
+    for (const region of REGIONS) {
+      const role = REGION_ROLE[region];
+      if (!chrome && role !== 0 && roles & role) facts.regions[region].present++;
+    }
+
+    switch (tag) {
+      case 'meta':
+        readMeta(attribs);
+        break;
+      case 'link':
+        if (facts.meta.canonical === null && relTokens(attribs.rel).includes('canonical') && attribs.href) {
+          facts.meta.canonical = attribs.href.trim();
+        }
+        break;
+      case 'base':
+        if (facts.meta.base === null && attribs.href !== undefined) facts.meta.base = attribs.href.trim();
+        break;
+      case 'title':
+        if (facts.title === null && titleBuf === null && !inRole(Role.SVG)) {
+          titleBuf = '';
+          frame.capture |= CAPTURE_TITLE;
+        }
+        break;
+      case 'h1':
+        if (facts.h1 === null && h1Buf === null && !chrome) {
+          h1Buf = '';
+          frame.capture |= CAPTURE_H1;
+        }
+        break;
+      case 'p':
+        if (!noise) startParagraph(frame);
+        break;
+      case 'script':
+        if (attribs.type?.trim().toLowerCase() === 'application/ld+json' && jsonBuf === null) {
+          jsonBuf = '';
+          frame.capture |= CAPTURE_JSON_LD;
+        }
+        break;
+      case 'li':
+        if (!chrome) liStack.push(frame);
+        break;
+      case 'a':
+      case 'area':
+        if (!noise && attribs.href !== undefined && !isSkippedRel(attribs.rel)) recordLink(attribs.href);
+        break;
+    }
+    if (!chrome) readDates(tag, attribs);
+  };
+
+  const countEntries = (roles: number, tag: string, attribs: Record<string, string>): void => {
+    const c = facts.counts;
+    if (roles & Role.ARTICLE && !inRole(Role.ARTICLE)) c.articles++;
+    if (roles & Role.POST_SELECTOR && !inRole(Role.POST_SELECTOR)) c.postSelector++;
+    if (roles & Role.HENTRY && !inRole(Role.HENTRY)) c.hEntries++;
+    if (roles & Role.SCHEMA_ARTICLE && !inRole(Role.SCHEMA_ARTICLE)) c.schemaArticles++;
+    if (roles & Role.LISTING) {
+      c.listings++;
+      const cls = classTokens(attribs)[0];
+      facts.listingExample ??= cls === undefined ? tag : `${tag}.${cls}`;
+    }
+    if (tag === 'time') {
+      const li = liStack[liStack.length - 1];
+      if (li !== undefined && !li.dated) {
+        li.dated = true;
+        c.datedListItems++;
+      }
+    }
+  };
+
+  const readMeta = (attribs: Record<string, string>): void => {
+    const m = facts.meta;
+    const content = attribs.content;
+    if (content === undefined) return;
+    const key = (attribs.property ?? attribs.name ?? '').trim().toLowerCase();
+    const equiv = attribs['http-equiv']?.trim().toLowerCase();
+    if (equiv === 'refresh' && content.trim() !== '') m.refresh = true;
+    switch (key) {
+      case 'description':
+        m.description ??= content;
+        break;
+      case 'og:title':
+        m.ogTitle ??= content;
+        break;
+      case 'og:description':
+        m.ogDescription ??= content;
+        break;
+      case 'og:site_name':
+        m.ogSiteName ??= content;
+        break;
+      case 'og:type':
+        m.ogType ??= content.trim().toLowerCase();
+        break;
+      case 'og:url':
+        m.ogUrl ??= content.trim();
+        break;
+      case 'article:published_time':
+        m.publishedTime ??= normalizeDate(content);
+        break;
+      case 'robots':
+        if (/\bnoindex\b/i.test(content)) m.noindex = true;
+        break;
+    }
+  };
+
+  const readDates = (tag: string, attribs: Record<string, string>): void => {
+    const d = facts.dates;
+    if (d.time === null && tag === 'time') d.time = normalizeDate(attribs.datetime);
+    if (d.dtPublished === null && classTokens(attribs).includes('dt-published')) {
+      d.dtPublished = normalizeDate(attribs.datetime ?? attribs.value ?? attribs.title ?? attribs.content);
+    }
+    if (d.itemprop === null && attribs.itemprop?.split(/\s+/).includes('datePublished')) {
+      d.itemprop = normalizeDate(attribs.content ?? attribs.datetime ?? attribs.value);
+    }
+  };
+
+  const startParagraph = (frame: Frame): void => {
+    const active = activeRegions();
+    REGIONS.forEach((region, i) => {
+      if (active & (1 << i) && facts.regions[region].paragraph === null && !paragraphBuf.has(region)) {
+        paragraphBuf.set(region, '');
+        frame.capture |= CAPTURE_P;
+      }
+    });
+  };
+
+  const recordLink = (raw: string): void => {
+    const regions = activeRegions();
+    if (regions === 0) return;
+    const href = raw.trim();
+    if (href === '' || href.startsWith('#')) return;
+    if (href.length > MAX_URL_LENGTH) {
+      if (facts.longLinks.length < 20) facts.longLinks.push({ prefix: href.slice(0, 80), regions });
+      return;
+    }
+    const known = linkIndex.get(href);
+    if (known !== undefined) {
+      facts.links[known]!.regions |= regions;
+    } else if (facts.links.length < MAX_LINKS) {
+      linkIndex.set(href, facts.links.length);
+      facts.links.push({ href, regions });
+    } else {
+      facts.linksCapped = true;
+    }
+  };
+
+  const onText = (text: string): void => {
+    if (stopped) return;
+    if (titleBuf !== null && titleBuf.length < MAX_TEXT) titleBuf += text;
+    if (h1Buf !== null && h1Buf.length < MAX_TEXT) h1Buf += text;
+    if (jsonBuf !== null) jsonBuf = jsonBuf.length + text.length > MAX_JSON_LD ? jsonBuf : jsonBuf + text;
+    if (paragraphBuf.size > 0 && !inRole(Role.NOISE)) {
+      for (const [region, buf] of paragraphBuf) if (buf.length < MAX_TEXT) paragraphBuf.set(region, buf + text);
+    }
+  };
+
+  const onClose = (): void => {
+    if (stopped) return;
+    const frame = stack.pop();
+    if (frame === undefined) return;
+    for (let bit = 0; bit < ROLE_BITS; bit++) if (frame.roles & (1 << bit)) depth[bit]!--;
+    if (liStack[liStack.length - 1] === frame) liStack.pop();
+    if (frame.capture === 0) return;
+    if (frame.capture & CAPTURE_TITLE && titleBuf !== null) {
+      facts.title = nonEmpty(titleBuf);
+      titleBuf = null;
+    }
+    if (frame.capture & CAPTURE_H1 && h1Buf !== null) {
+      facts.h1 = nonEmpty(h1Buf);
+      h1Buf = null;
+    }
+    if (frame.capture & CAPTURE_JSON_LD && jsonBuf !== null) {
+      const ld = readJsonLd(jsonBuf);
+      facts.jsonLd.articleTypes.push(...ld.articleTypes.slice(0, 20));
+      facts.jsonLd.datePublished ??= ld.datePublished;
+      jsonBuf = null;
+    }
+    if (frame.capture & CAPTURE_P) {
+      for (const [region, buf] of paragraphBuf) facts.regions[region].paragraph = nonEmpty(buf);
+      paragraphBuf.clear();
+    }
+  };
+
+  const parser = new Parser(
+    { onopentag: onOpen, onclosetag: onClose, ontext: onText },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+
+  return {
+    write(text: string): void {
+      if (!stopped) parser.write(text);
+    },
+    end(): PageFacts {
+      if (!stopped) parser.end();
+      liStack = [];
+      return facts;
+    },
+  };
+}
+
+function nonEmpty(text: string): string | null {
+  const t = collapseWhitespace(text);
+  return t === '' ? null : t;
+}
+
+function relTokens(rel: string | undefined): string[] {
+  return rel === undefined ? [] : rel.toLowerCase().split(/\s+/);
+}
+
+function emptyFacts(): PageFacts {
+  const regions = {} as PageFacts['regions'];
+  for (const r of REGIONS) regions[r] = { present: 0, paragraph: null };
+  return {
+    title: null,
+    h1: null,
+    meta: {
+      description: null,
+      ogTitle: null,
+      ogDescription: null,
+      ogSiteName: null,
+      ogType: null,
+      ogUrl: null,
+      canonical: null,
+      base: null,
+      publishedTime: null,
+      noindex: false,
+      refresh: false,
+    },
+    jsonLd: { articleTypes: [], datePublished: null },
+    dates: { itemprop: null, dtPublished: null, time: null },
+    counts: { articles: 0, postSelector: 0, hEntries: 0, schemaArticles: 0, listings: 0, datedListItems: 0 },
+    listingExample: null,
+    regions,
+    links: [],
+    longLinks: [],
+    linksCapped: false,
+    stopped: null,
+  };
+}

@@ -1,0 +1,129 @@
+// Turns the facts of a page classified as a post into a Post: its public URL, its outbound links
+// (only those in the post's own content), title, excerpt and blog name. Pure: the scanner hands in
+// what it knows about the site.
+
+import type { Post } from '../types.ts';
+import { collapseWhitespace, cutExcerpt } from './excerpt.ts';
+import { REGIONS, regionBit, type PageFacts, type Region } from './page.ts';
+import { MAX_URL_LENGTH, isOwnHost, parseHttp, urlForFile } from './urls.ts';
+
+export interface SiteContext {
+  /** From options.siteUrl. */
+  siteBase: URL | null;
+  /** From the root index.html's canonical / og:url, when siteUrl is not given. */
+  homeBase: URL | null;
+  blogName: string | null;
+  homeTitle: string | null;
+  /** The home page's meta description: a post repeating it has no description of its own. */
+  homeDescription: string | null;
+}
+
+export type Built = { post: Post; warnings: string[] } | { error: string };
+
+export function buildPost(
+  facts: PageFacts,
+  file: string,
+  hash: string,
+  published: string | null,
+  site: SiteContext,
+): Built {
+  const url = postUrl(facts, file, site);
+  if (url === null) return { error: 'no URL: pass --site-url' };
+  const warnings: string[] = [];
+  const region = contentRegion(facts);
+  const ownHosts = new Set<string>([url.hostname]);
+  if (site.siteBase) ownHosts.add(site.siteBase.hostname);
+  if (site.homeBase) ownHosts.add(site.homeBase.hostname);
+  const links = contentLinks(facts, region, url, ownHosts, warnings);
+  const post: Post = {
+    url: url.href,
+    file,
+    title: firstText(facts.meta.ogTitle, facts.h1, facts.title) ?? '',
+    excerpt: cutExcerpt(excerptSource(facts, region, site)),
+    blogName:
+      firstText(site.blogName, facts.meta.ogSiteName, site.homeTitle) ??
+      (site.siteBase ?? site.homeBase ?? url).hostname,
+    published,
+    links,
+    hash,
+  };
+  return { post, warnings };
+}
+
+/**
+ * canonical / og:url when on the site's origin (or always when no siteUrl was given), else the
+ * site URL plus the file's served path. Relative canonicals are read against that served URL.
+ */
+export function postUrl(facts: PageFacts, file: string, site: SiteContext): URL | null {
+  const base = site.siteBase ?? site.homeBase;
+  const served = base ? new URL(urlForFile(base, file)) : null;
+  const stated = [facts.meta.canonical, facts.meta.ogUrl]
+    .map((raw) => (raw === null || raw === '' ? null : parseHttp(raw, served ?? undefined)))
+    .find((u) => u !== null && u !== undefined);
+  if (site.siteBase !== null) {
+    return stated && stated.origin === site.siteBase.origin ? stated : served;
+  }
+  return stated ?? served;
+}
+
+/**
+ * The post's content: the hint selector, else the theme's explicit content container, else the
+ * single article (or h-entry), else <main>, else the whole body (chrome is excluded everywhere).
+ */
+export function contentRegion(facts: PageFacts): Region {
+  const r = facts.regions;
+  const c = facts.counts;
+  if (r.contentSelector.present > 0) return 'contentSelector';
+  if (r.content.present > 0) return 'content';
+  if (c.postSelector === 1) return 'postSelector';
+  if (c.articles === 1) return 'article';
+  if (c.hEntries === 1) return 'hentry';
+  if (r.main.present > 0) return 'main';
+  return 'body';
+}
+
+function contentLinks(facts: PageFacts, region: Region, postUrl: URL, ownHosts: Set<string>, warnings: string[]): string[] {
+  const bit = regionBit(region);
+  const base = (facts.meta.base ? parseHttp(facts.meta.base, postUrl) : null) ?? postUrl;
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const link of facts.links) {
+    if (!(link.regions & bit)) continue;
+    const url = parseHttp(link.href, base);
+    if (url === null || isOwnHost(url, ownHosts) || seen.has(url.href)) continue;
+    if (url.href.length > MAX_URL_LENGTH) {
+      warnings.push(`link longer than ${MAX_URL_LENGTH} characters dropped: ${url.href.slice(0, 80)}…`);
+      continue;
+    }
+    seen.add(url.href);
+    out.push(url.href);
+  }
+  for (const long of facts.longLinks) {
+    if (long.regions & bit) warnings.push(`link longer than ${MAX_URL_LENGTH} characters dropped: ${long.prefix}…`);
+  }
+  if (facts.linksCapped) warnings.push('more links than can be kept: only the first ones were read');
+  return out;
+}
+
+function excerptSource(facts: PageFacts, region: Region, site: SiteContext): string {
+  const siteWide = site.homeDescription === null ? null : collapseWhitespace(site.homeDescription);
+  const own = [facts.meta.description, facts.meta.ogDescription]
+    .map((d) => (d === null ? '' : collapseWhitespace(d)))
+    .find((d) => d !== '' && d !== siteWide);
+  if (own !== undefined) return own;
+  // The first paragraph of the chosen region, else of any wider region holding it.
+  for (const r of REGIONS.slice(REGIONS.indexOf(region))) {
+    const p = facts.regions[r].paragraph;
+    if (p !== null) return p;
+  }
+  return '';
+}
+
+function firstText(...values: (string | null)[]): string | null {
+  for (const v of values) {
+    if (v === null) continue;
+    const t = collapseWhitespace(v);
+    if (t !== '') return t;
+  }
+  return null;
+}

@@ -1,0 +1,35 @@
+// Public types of the site reader (re-exported from ./index.ts).
+import type { Post } from '../types.ts';
+
+export interface SiteOptions {
+  /** Public base URL of the site; null -> taken from canonical / og:url. */
+  siteUrl: string | null;
+  /** Overrides og:site_name / the site title. */
+  blogName: string | null;
+  /** Treat undated single pages (About) as posts; default false. */
+  includeUndated?: boolean;
+  /**
+   * Hints for themes the heuristics miss, in a small selector subset (see ./selector.ts):
+   * `tag`, `.class`, `#id`, `[attr]`, `[attr=value]`, compounds of these (`div.post#main`),
+   * and comma-separated lists. No combinators, no pseudo-classes.
+   */
+  postSelector?: string;
+  contentSelector?: string;
+}
+
+export interface SiteWarning {
+  file: string;
+  message: string;
+}
+
+export type ScannedPage =
+  | { kind: 'post'; file: string; hash: string; post: Post }
+  | { kind: 'unchanged'; file: string; hash: string }
+  | { kind: 'listing' | 'other'; file: string; hash: string; reason: string }
+  | { kind: 'error'; file: string; reason: string };
+
+export interface ScanOptions {
+  /** Called with each file's hash before it is parsed; true -> the page is yielded as 'unchanged'. */
+  skip?: (file: string, hash: string) => boolean;
+  onWarning?: (w: SiteWarning) => void;
+}

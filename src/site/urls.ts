@@ -1,0 +1,61 @@
+// URL rules: where a built file is served, which hrefs are outbound links, and which are the
+// site's own. All through WHATWG URL, so IDN hosts come out in punycode and odd hrefs fail to
+// parse instead of being guessed at.
+
+/** Longer URLs are dropped (with a warning): no receiver takes them and they are usually junk. */
+export const MAX_URL_LENGTH = 8192;
+
+/** An absolute http(s) URL with a path ending in '/', usable as a base for file paths; else null. */
+export function siteBase(raw: string): URL | null {
+  const url = parseHttp(raw);
+  if (url === null) return null;
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** The base URL of a site whose home page says its own URL is `homeUrl` (the root index.html). */
+export function baseFromHomeUrl(homeUrl: string): URL | null {
+  const url = parseHttp(homeUrl);
+  if (url === null) return null;
+  // A home page's canonical may name the file itself (…/index.html): its folder is the base.
+  url.pathname = url.pathname.replace(/\/index\.html?$/i, '/');
+  return siteBase(url.href);
+}
+
+/**
+ * The URL path of a built file, relative to the site base: `a/index.html` -> `a/`,
+ * `index.html` -> ``, `a/b.html` stays `a/b.html` (servers serve it under that name).
+ */
+export function servedPath(file: string): string {
+  const segments = file.split('/');
+  const last = segments[segments.length - 1] ?? '';
+  if (/^index\.html?$/i.test(last)) segments[segments.length - 1] = '';
+  return segments.map((s) => encodeURIComponent(s)).join('/');
+}
+
+export function urlForFile(base: URL, file: string): string {
+  return new URL(servedPath(file), base).href;
+}
+
+/** Parses an absolute http(s) URL, fragment removed; null for anything else. */
+export function parseHttp(raw: string, base?: string | URL): URL | null {
+  let url: URL;
+  try {
+    url = new URL(raw, base);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  url.hash = '';
+  return url;
+}
+
+/**
+ * The site's own pages are not linkback targets. "Own" means the same host name as the site
+ * (whatever the scheme or port): an old http:// link to one's own https site is still internal.
+ */
+export function isOwnHost(url: URL, ownHosts: ReadonlySet<string>): boolean {
+  return ownHosts.has(url.hostname);
+}

@@ -1,0 +1,390 @@
+// What the state files contain, and how they are read back. Pure: text in, records out (or a typed error
+// naming the file and the line). No I/O here; src/state/store.ts owns the files.
+//
+// Two files:
+// - the snapshot (state.json): one JSON document, records sorted by key, one record per line, so that a
+//   committed state file diffs by record and the same content always gives the same bytes;
+// - the journal (state.json.journal): JSON Lines, one change per line, appended since the last snapshot.
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import { LinkbackError } from '../errors.ts';
+import type { Protocol, OutcomeCode } from '../types.ts';
+
+export type RecordStatus = 'in-flight' | 'sent' | 'failed' | 'uncertain' | 'no-endpoint';
+
+export interface NotificationRecord {
+  source: string;
+  target: string;
+  protocol: Protocol | null;
+  endpoint: string | null;
+  status: RecordStatus;
+  code: OutcomeCode;
+  message: string;
+  /** ISO time of this record. */
+  at: string;
+  /** How many times a request was started for this pair, across runs. */
+  attempts: number;
+  /** A later run may send it again by itself (nothing reached the server). */
+  retryable: boolean;
+  httpStatus?: number;
+  location?: string;
+}
+
+export interface PostRecord {
+  url: string;
+  file: string;
+  hash: string;
+  targets: string[];
+  seen: string;
+}
+
+export interface StateContent {
+  posts: PostRecord[];
+  notifications: NotificationRecord[];
+}
+
+export type JournalEntry = { notification: NotificationRecord } | { post: PostRecord };
+
+export const STATE_FORMAT = 'linkback-state';
+export const STATE_VERSION = 1;
+
+// The unions above are the source of truth; these lists must name every member (checked just below).
+const PROTOCOLS = ['webmention', 'pingback', 'trackback'] as const satisfies readonly Protocol[];
+const STATUSES = ['in-flight', 'sent', 'failed', 'uncertain', 'no-endpoint'] as const satisfies readonly RecordStatus[];
+const OUTCOME_CODES = [
+  'ok', 'already-registered', 'rejected', 'invalid-response', 'server-error', 'rate-limited', 'unreachable',
+  'uncertain', 'private-address', 'bad-url', 'too-large', 'timeout', 'redirects', 'discovery-failed',
+  'no-endpoint', 'already-done', 'dry-run',
+] as const satisfies readonly OutcomeCode[];
+type Exhaustive<Union, Listed> = [Exclude<Union, Listed>] extends [never] ? true : never;
+const _allListed: [
+  Exhaustive<Protocol, (typeof PROTOCOLS)[number]>,
+  Exhaustive<RecordStatus, (typeof STATUSES)[number]>,
+  Exhaustive<OutcomeCode, (typeof OUTCOME_CODES)[number]>,
+] = [true, true, true];
+
+const isoTime = z.iso.datetime({ offset: true });
+const url = z.string().min(1);
+
+const notificationSchema = z.strictObject({
+  source: url,
+  target: url,
+  protocol: z.enum(PROTOCOLS).nullable(),
+  endpoint: z.string().min(1).nullable(),
+  status: z.enum(STATUSES),
+  code: z.enum(OUTCOME_CODES),
+  message: z.string(),
+  at: isoTime,
+  attempts: z.int().nonnegative(),
+  retryable: z.boolean(),
+  httpStatus: z.int().min(100).max(599).optional(),
+  location: z.string().optional(),
+});
+
+const postSchema = z.strictObject({
+  url,
+  file: z.string().min(1),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest'),
+  targets: z.array(url),
+  seen: isoTime,
+});
+
+const journalEntrySchema = z.union([
+  z.strictObject({ notification: notificationSchema }),
+  z.strictObject({ post: postSchema }),
+]);
+
+const headerSchema = z.object({
+  format: z.literal(STATE_FORMAT),
+  version: z.int().positive(),
+});
+
+/** The one key of a notification. NUL cannot occur in a URL and sorts first, so keys sort by (source, target). */
+export function notificationKey(source: string, target: string): string {
+  return `${source}\u0000${target}`;
+}
+
+/** Why a record is not valid, or null. For put(): never write what a later load would refuse. */
+export function notificationProblem(record: unknown): string | null {
+  const result = notificationSchema.safeParse(record);
+  return result.success ? null : describeIssues(result.error);
+}
+
+export function postProblem(post: unknown): string | null {
+  const result = postSchema.safeParse(post);
+  return result.success ? null : describeIssues(result.error);
+}
+
+/** A copy with the fields in one fixed order, optional fields only when set: same record, same bytes. */
+export function canonicalNotification(r: NotificationRecord): NotificationRecord {
+  return {
+    source: r.source, target: r.target, protocol: r.protocol, endpoint: r.endpoint, status: r.status, code: r.code,
+    message: r.message, at: r.at, attempts: r.attempts, retryable: r.retryable,
+    ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
+    ...(r.location !== undefined ? { location: r.location } : {}),
+  };
+}
+
+export function canonicalPost(p: PostRecord): PostRecord {
+  return { url: p.url, file: p.file, hash: p.hash, targets: [...p.targets], seen: p.seen };
+}
+
+/** The snapshot text: sorted, one record per line, trailing newline. */
+export function serializeSnapshot(content: StateContent): string {
+  const posts = sortedBy(content.posts, (p) => p.url).map(canonicalPost);
+  const notifications = sortedBy(content.notifications, (r) => notificationKey(r.source, r.target)).map(canonicalNotification);
+  return [
+    '{',
+    `  "format": ${JSON.stringify(STATE_FORMAT)},`,
+    `  "version": ${STATE_VERSION},`,
+    `  "posts": ${list(posts)},`,
+    `  "notifications": ${list(notifications)}`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+function list(records: readonly object[]): string {
+  if (records.length === 0) return '[]';
+  return `[\n${records.map((r) => `    ${JSON.stringify(r)}`).join(',\n')}\n  ]`;
+}
+
+// Code-unit order, not localeCompare: the bytes must not depend on the machine's locale.
+function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return items
+    .map((item) => ({ item, key: key(item) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ item }) => item);
+}
+
+export interface ParsedSnapshot extends StateContent {
+  /** The version the file was written in; lower than STATE_VERSION when it was migrated. */
+  version: number;
+}
+
+/**
+ * Reads a snapshot, migrating an older version. Throws STATE_CORRUPT (naming `file`, the line when it can be
+ * told, and what is wrong) or STATE_VERSION.
+ */
+export function parseSnapshot(text: string, file: string): ParsedSnapshot {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw corrupt(file, syntaxErrorLine(text), `not valid JSON (${(error as Error).message})`);
+  }
+  const version = versionOf(doc, file);
+  if (version > STATE_VERSION) {
+    throw new LinkbackError('STATE_VERSION',
+      `${file} was written by a newer linkback (state version ${version}; this linkback reads up to version ${STATE_VERSION}). Upgrade linkback to use it.`);
+  }
+  const current = version < STATE_VERSION ? migrate(doc, version, file) : doc;
+  return { version, ...readContent(current, file, version === STATE_VERSION ? text : null) };
+}
+
+function versionOf(doc: unknown, file: string): number {
+  if (!isPlainObject(doc)) throw corrupt(file, null, 'not a linkback state file (expected a JSON object)');
+  // Version 0 had no header: a flat object keyed by "source target".
+  if (!('format' in doc) && !('version' in doc)) return 0;
+  const header = headerSchema.safeParse({ format: doc.format, version: doc.version });
+  if (!header.success) throw corrupt(file, null, `not a linkback state file: ${describeIssues(header.error)}`);
+  return header.data.version;
+}
+
+/** `text` is the file as written, used to point at the line of a bad record (null after a migration). */
+function readContent(doc: unknown, file: string, text: string | null): StateContent {
+  const shape = z.looseObject({ posts: z.array(z.unknown()), notifications: z.array(z.unknown()) }).safeParse(doc);
+  if (!shape.success) throw corrupt(file, null, describeIssues(shape.error));
+  const posts = new Map<string, PostRecord>();
+  shape.data.posts.forEach((raw, index) => {
+    const where = (): number | null => recordLine(text, 'posts', index, raw);
+    const result = postSchema.safeParse(raw);
+    if (!result.success) throw corrupt(file, where(), `posts[${index}]: ${describeIssues(result.error)}`);
+    if (posts.has(result.data.url)) throw corrupt(file, where(), `posts[${index}]: a second record for ${result.data.url}`);
+    posts.set(result.data.url, result.data);
+  });
+  const notifications = new Map<string, NotificationRecord>();
+  shape.data.notifications.forEach((raw, index) => {
+    const where = (): number | null => recordLine(text, 'notifications', index, raw);
+    const result = notificationSchema.safeParse(raw);
+    if (!result.success) throw corrupt(file, where(), `notifications[${index}]: ${describeIssues(result.error)}`);
+    const key = notificationKey(result.data.source, result.data.target);
+    if (notifications.has(key)) {
+      throw corrupt(file, where(), `notifications[${index}]: a second record for ${result.data.source} -> ${result.data.target}`);
+    }
+    notifications.set(key, result.data);
+  });
+  return { posts: [...posts.values()], notifications: [...notifications.values()] };
+}
+
+export function serializeJournalEntry(entry: JournalEntry): string {
+  const canonical = 'notification' in entry
+    ? { notification: canonicalNotification(entry.notification) }
+    : { post: canonicalPost(entry.post) };
+  return `${JSON.stringify(canonical)}\n`;
+}
+
+export interface ParsedJournal {
+  entries: JournalEntry[];
+  /** Bytes up to the end of the last complete line: anything after it is a torn append. */
+  completeBytes: number;
+  /** True when the file ends in an unfinished line (ignored: it was never acknowledged). */
+  torn: boolean;
+}
+
+/**
+ * Reads a journal. A last line without its newline is an append cut short by a crash: put() never
+ * acknowledged it, so it is dropped. Any complete line that is not a valid entry is corruption.
+ */
+export function parseJournal(bytes: Uint8Array, file: string): ParsedJournal {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // 0x0A never occurs inside a multi-byte UTF-8 sequence, so this is the end of the last whole line.
+  const completeBytes = buffer.lastIndexOf(0x0a) + 1;
+  const text = buffer.subarray(0, completeBytes).toString('utf8');
+  const lines = text.split('\n');
+  lines.pop(); // the empty string after the final newline
+  const entries = lines.map((line, index) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (error) {
+      throw corrupt(file, index + 1, line === '' ? 'empty line' : `not valid JSON (${(error as Error).message})`);
+    }
+    const result = journalEntrySchema.safeParse(raw);
+    if (!result.success) throw corrupt(file, index + 1, describeJournalIssues(raw, result.error));
+    return result.data;
+  });
+  return { entries, completeBytes, torn: completeBytes < buffer.length };
+}
+
+// A union's error lists both branches; report the branch the line meant.
+function describeJournalIssues(raw: unknown, error: z.ZodError): string {
+  if (isPlainObject(raw) && 'notification' in raw) {
+    const result = z.strictObject({ notification: notificationSchema }).safeParse(raw);
+    if (!result.success) return describeIssues(result.error);
+  }
+  if (isPlainObject(raw) && 'post' in raw) {
+    const result = z.strictObject({ post: postSchema }).safeParse(raw);
+    if (!result.success) return describeIssues(result.error);
+  }
+  if (isPlainObject(raw)) return 'expected {"notification": ...} or {"post": ...}';
+  return describeIssues(error);
+}
+
+// ---- migrations ---------------------------------------------------------------------------------------------
+// MIGRATIONS[n] turns a version-n document into a version-(n + 1) document; it throws a MigrationProblem for
+// input it cannot read. The store backs the original file up as state.json.bak-v<n> before rewriting it.
+
+class MigrationProblem extends Error {}
+
+const v0EntrySchema = z.object({
+  status: z.enum(['sent', 'failed', 'no-endpoint']),
+  protocol: z.enum(PROTOCOLS).nullable().optional(),
+  endpoint: z.string().min(1).nullable().optional(),
+  at: isoTime,
+  message: z.string().optional(),
+});
+
+const V0_CODES = { sent: 'ok', failed: 'rejected', 'no-endpoint': 'no-endpoint' } as const satisfies Record<string, OutcomeCode>;
+
+function fromVersion0(doc: unknown): unknown {
+  const entries = Object.entries(doc as Record<string, unknown>);
+  const notifications = entries.map(([key, value]): NotificationRecord => {
+    const space = key.indexOf(' ');
+    if (space <= 0 || space === key.length - 1) throw new MigrationProblem(`key ${JSON.stringify(key)}: expected "<source> <target>"`);
+    const result = v0EntrySchema.safeParse(value);
+    if (!result.success) throw new MigrationProblem(`key ${JSON.stringify(key)}: ${describeIssues(result.error)}`);
+    const old = result.data;
+    return {
+      source: key.slice(0, space),
+      target: key.slice(space + 1),
+      protocol: old.protocol ?? null,
+      endpoint: old.endpoint ?? null,
+      status: old.status,
+      code: V0_CODES[old.status],
+      message: old.message ?? 'recorded by state version 0',
+      at: old.at,
+      attempts: old.status === 'no-endpoint' ? 0 : 1,
+      // Version 0 kept no detail on why a notification failed, so only --retry-failed sends it again.
+      retryable: false,
+    };
+  });
+  return { format: STATE_FORMAT, version: 1, posts: [], notifications };
+}
+
+const MIGRATIONS: ReadonlyMap<number, (doc: unknown) => unknown> = new Map([[0, fromVersion0]]);
+
+/** Brings a document of `version` up to STATE_VERSION, one step at a time. */
+export function migrate(doc: unknown, version: number, file: string): unknown {
+  let current = doc;
+  for (let v = version; v < STATE_VERSION; v++) {
+    const step = MIGRATIONS.get(v);
+    if (!step) throw corrupt(file, null, `state version ${v} cannot be read by this linkback`);
+    try {
+      current = step(current);
+    } catch (error) {
+      if (error instanceof MigrationProblem) throw corrupt(file, null, `state version ${v}: ${error.message}`);
+      throw error;
+    }
+  }
+  return current;
+}
+
+// ---- diagnostics --------------------------------------------------------------------------------------------
+
+function corrupt(file: string, line: number | null, what: string): LinkbackError {
+  const where = line === null ? file : `${file} line ${line}`;
+  return new LinkbackError('STATE_CORRUPT',
+    `${where}: ${what}. The file was left unchanged: repair it, or restore it from a backup or version control.`);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The line of record `index` of `section`, when the file still has the layout serializeSnapshot writes
+ * (checked against the record itself); null when it was reformatted.
+ */
+function recordLine(text: string | null, section: 'posts' | 'notifications', index: number, raw: unknown): number | null {
+  if (text === null) return null;
+  const lines = text.split('\n');
+  const header = lines.findIndex((line) => line.trimStart().startsWith(`"${section}"`));
+  const at = header + 1 + index;
+  if (header < 0 || at >= lines.length) return null;
+  try {
+    return isDeepStrictEqual(JSON.parse(trimComma(lines[at] ?? '')), raw) ? at + 1 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Node 20's JSON.parse does not say where it failed. In the layout we write, every record is one line, so the
+ * first record line that does not parse (or a merge conflict marker, as a committed state file may get) is it.
+ */
+function syntaxErrorLine(text: string): number | null {
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (/^(<{7}|={7}|>{7})/.test(line)) return index + 1;
+    const trimmed = trimComma(line.trim());
+    if (!trimmed.startsWith('{') || trimmed === '{') continue;
+    try {
+      JSON.parse(trimmed);
+    } catch {
+      return index + 1;
+    }
+  }
+  return null;
+}
+
+function trimComma(line: string): string {
+  return line.endsWith(',') ? line.slice(0, -1) : line;
+}

@@ -1,0 +1,405 @@
+// The state store: what linkback has sent, kept so that no notification is ever sent twice — across runs,
+// crashes (kill -9 at any instant) and concurrent runs.
+//
+// On disk (next to each other):
+//   state.json          the snapshot: sorted, one record per line (src/state/format.ts); may be committed
+//   state.json.journal  every change since the snapshot, one JSON line each, fsync'd before put() resolves
+//   state.json.lock     who is writing (src/state/lock.ts)
+// A put costs one append + fdatasync, whatever the number of records. The journal is folded into the snapshot
+// (compaction) on close and when it grows past max(1000 lines, the records in the snapshot): compaction then
+// costs O(1) per put amortised, and the journal stays smaller than the snapshot. Compaction writes a temporary
+// file, fsyncs it, renames it over the snapshot, fsyncs the folder and only then empties the journal; a crash
+// in between leaves a journal whose replay changes nothing (last write per key wins).
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { LinkbackError } from '../errors.ts';
+import {
+  STATE_VERSION, canonicalNotification, canonicalPost, notificationKey, notificationProblem, parseJournal,
+  parseSnapshot, postProblem, serializeJournalEntry, serializeSnapshot,
+} from './format.ts';
+import type { JournalEntry, NotificationRecord, PostRecord } from './format.ts';
+import { acquireLock } from './lock.ts';
+import type { Lock } from './lock.ts';
+
+export const DEFAULT_STATE_PATH = '.linkback/state.json';
+const MIN_COMPACT_LINES = 1000;
+
+export interface OpenStateOptions {
+  /** No lock, no writes; a missing file is an empty state (--dry-run, `status`). */
+  readOnly?: boolean;
+  /** When another run holds the lock: 'fail' (default) at once, or 'wait' up to lockTimeoutMs. */
+  lock?: 'wait' | 'fail';
+  lockTimeoutMs?: number;
+  now?: () => Date;
+}
+
+export interface StateStore {
+  readonly path: string;
+  get(source: string, target: string): NotificationRecord | undefined;
+  getPost(url: string): PostRecord | undefined;
+  notifications(): IterableIterator<NotificationRecord>;
+  posts(): IterableIterator<PostRecord>;
+  /** Durable when resolved (appended + fsync'd). Rejects with LinkbackError('STATE_UNWRITABLE') on any write failure. */
+  put(record: NotificationRecord): Promise<void>;
+  putPost(post: PostRecord): Promise<void>;
+  /** Records left 'in-flight' by a run that died: turned into 'uncertain' at open (and persisted), listed here. */
+  readonly recovered: readonly NotificationRecord[];
+  /** Compacts (unless readOnly) and releases the lock; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the state at `path`. Unless readOnly, it takes the lock and proves it can write (the journal is
+ * created and fsync'd) before returning, so a run stops before sending anything it could not record.
+ * Throws LinkbackError STATE_CORRUPT, STATE_VERSION, STATE_LOCKED or STATE_UNWRITABLE.
+ */
+export async function openState(path: string, options: OpenStateOptions = {}): Promise<StateStore> {
+  const now = options.now ?? (() => new Date());
+  if (options.readOnly) {
+    const loaded = await load(path);
+    return new Store(path, loaded, [], null, null);
+  }
+  await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
+    throw unwritable(path, error);
+  });
+  const lock = await acquireLock(`${path}.lock`, {
+    mode: options.lock ?? 'fail',
+    ...(options.lockTimeoutMs !== undefined ? { timeoutMs: options.lockTimeoutMs } : {}),
+    now,
+    subject: path,
+  });
+  try {
+    const loaded = await load(path);
+    return await startWriting(path, loaded, recoverInFlight(loaded.notifications, now().toISOString()), lock);
+  } catch (error) {
+    await lock.release().catch(() => {});
+    throw error;
+  }
+}
+
+async function startWriting(path: string, loaded: Loaded, recovered: NotificationRecord[], lock: Lock): Promise<Store> {
+  let journal: FileHandle;
+  try {
+    await removeTemporaryFiles(path);
+    journal = await openJournal(path);
+  } catch (error) {
+    throw unwritable(path, error);
+  }
+  try {
+    const older = loaded.snapshot && loaded.snapshot.version < STATE_VERSION ? loaded.snapshot : null;
+    if (older) await writeBackup(path, older.version, older.bytes);
+    const store = new Store(path, loaded, recovered, journal, lock);
+    // Start from a clean journal: this persists recovered and migrated records, and cuts a torn last line
+    // that would otherwise end up in the middle of the journal once we append.
+    if (loaded.journalLines > 0 || loaded.journalTorn || recovered.length > 0 || older) await store.compact();
+    return store;
+  } catch (error) {
+    await journal.close().catch(() => {});
+    throw unwritable(path, error);
+  }
+}
+
+interface Loaded {
+  notifications: Map<string, NotificationRecord>;
+  posts: Map<string, PostRecord>;
+  snapshot: { version: number; bytes: Buffer } | null;
+  snapshotRecords: number;
+  journalLines: number;
+  journalTorn: boolean;
+}
+
+async function load(path: string): Promise<Loaded> {
+  // Journal first: a run compacting meanwhile renames the new snapshot in before it empties the journal, so a
+  // reader without the lock (read-only) cannot pair an emptied journal with the snapshot from before.
+  const journalPath = `${path}.journal`;
+  const journalBytes = await readIfExists(journalPath);
+  const snapshotBytes = await readIfExists(path);
+  const notifications = new Map<string, NotificationRecord>();
+  const posts = new Map<string, PostRecord>();
+  let snapshot: Loaded['snapshot'] = null;
+  if (snapshotBytes) {
+    const parsed = parseSnapshot(snapshotBytes.toString('utf8').replace(/^\uFEFF/, ''), path);
+    for (const record of parsed.notifications) notifications.set(notificationKey(record.source, record.target), freezeNotification(record));
+    for (const post of parsed.posts) posts.set(post.url, freezePost(post));
+    snapshot = { version: parsed.version, bytes: snapshotBytes };
+  }
+  const snapshotRecords = notifications.size + posts.size;
+  const journal = journalBytes ? parseJournal(journalBytes, journalPath) : { entries: [], torn: false };
+  // Last write wins, so replaying entries already folded into the snapshot changes nothing.
+  for (const entry of journal.entries) apply(notifications, posts, entry);
+  return { notifications, posts, snapshot, snapshotRecords, journalLines: journal.entries.length, journalTorn: journal.torn };
+}
+
+function apply(notifications: Map<string, NotificationRecord>, posts: Map<string, PostRecord>, entry: JournalEntry): void {
+  if ('notification' in entry) {
+    const record = freezeNotification(entry.notification);
+    notifications.set(notificationKey(record.source, record.target), record);
+  } else {
+    const post = freezePost(entry.post);
+    posts.set(post.url, post);
+  }
+}
+
+/** The run that wrote 'in-flight' died before recording an answer: the request may have reached the server. */
+function recoverInFlight(notifications: Map<string, NotificationRecord>, at: string): NotificationRecord[] {
+  const recovered: NotificationRecord[] = [];
+  for (const [key, record] of notifications) {
+    if (record.status !== 'in-flight') continue;
+    const uncertain = freezeNotification({
+      ...record,
+      status: 'uncertain',
+      code: 'uncertain',
+      message: 'a run was sending it when it stopped; it may have been delivered',
+      at,
+      retryable: false,
+    });
+    notifications.set(key, uncertain);
+    recovered.push(uncertain);
+  }
+  return recovered;
+}
+
+interface Pending {
+  line: string;
+  apply: () => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+class Store implements StateStore {
+  readonly path: string;
+  readonly recovered: readonly NotificationRecord[];
+  readonly #notifications: Map<string, NotificationRecord>;
+  readonly #posts: Map<string, PostRecord>;
+  readonly #journal: FileHandle | null; // null: read-only
+  readonly #lock: Lock | null;
+  #journalLines: number;
+  #snapshotRecords: number;
+  #queue: Pending[] = [];
+  #writing = false;
+  #idle: Promise<void> = Promise.resolve();
+  #failure: LinkbackError | null = null;
+  #closing: Promise<void> | null = null;
+
+  constructor(path: string, loaded: Loaded, recovered: NotificationRecord[], journal: FileHandle | null, lock: Lock | null) {
+    this.path = path;
+    this.recovered = Object.freeze(recovered);
+    this.#notifications = loaded.notifications;
+    this.#posts = loaded.posts;
+    this.#journal = journal;
+    this.#lock = lock;
+    this.#journalLines = loaded.journalLines;
+    this.#snapshotRecords = loaded.snapshotRecords;
+  }
+
+  get(source: string, target: string): NotificationRecord | undefined {
+    return this.#notifications.get(notificationKey(source, target));
+  }
+
+  getPost(url: string): PostRecord | undefined {
+    return this.#posts.get(url);
+  }
+
+  notifications(): IterableIterator<NotificationRecord> {
+    return this.#notifications.values();
+  }
+
+  posts(): IterableIterator<PostRecord> {
+    return this.#posts.values();
+  }
+
+  put(record: NotificationRecord): Promise<void> {
+    const copy = freezeNotification(record);
+    // Never write what the next load would refuse as corrupt.
+    const problem = notificationProblem(copy);
+    if (problem) return Promise.reject(new TypeError(`invalid notification record: ${problem}`));
+    return this.#append({ notification: copy }, () => this.#notifications.set(notificationKey(copy.source, copy.target), copy));
+  }
+
+  putPost(post: PostRecord): Promise<void> {
+    const copy = freezePost(post);
+    const problem = postProblem(copy);
+    if (problem) return Promise.reject(new TypeError(`invalid post record: ${problem}`));
+    return this.#append({ post: copy }, () => this.#posts.set(copy.url, copy));
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Folds the journal into the snapshot. Callers make sure no append runs meanwhile. */
+  async compact(): Promise<void> {
+    if (!this.#journal) return;
+    const text = serializeSnapshot({ posts: [...this.#posts.values()], notifications: [...this.#notifications.values()] });
+    await replaceFile(this.path, text);
+    await this.#journal.truncate(0);
+    await this.#journal.datasync();
+    this.#journalLines = 0;
+    this.#snapshotRecords = this.#notifications.size + this.#posts.size;
+  }
+
+  #append(entry: JournalEntry, apply: () => void): Promise<void> {
+    const journal = this.#journal;
+    if (!journal) return Promise.reject(new LinkbackError('STATE_UNWRITABLE', `${this.path} was opened read-only`));
+    if (this.#closing) return Promise.reject(new LinkbackError('STATE_UNWRITABLE', `${this.path} is closed`));
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ line: serializeJournalEntry(entry), apply, resolve, reject });
+      if (!this.#writing) {
+        this.#writing = true;
+        this.#idle = this.#drain(journal);
+      }
+    });
+  }
+
+  // Group commit: puts made while a write is in progress share the next write + fdatasync.
+  // Memory changes only once the line is durable, so get() never reports what a crash could lose.
+  async #drain(journal: FileHandle): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0);
+      try {
+        if (this.#failure) throw this.#failure;
+        await appendDurably(journal, batch.map((p) => p.line).join(''));
+        for (const pending of batch) pending.apply();
+        this.#journalLines += batch.length;
+        if (this.#journalLines > Math.max(MIN_COMPACT_LINES, this.#snapshotRecords)) await this.compact();
+        for (const pending of batch) pending.resolve();
+      } catch (error) {
+        // Sticky: after a failed append the journal may end in a partial line, which must stay the last one.
+        this.#failure ??= unwritable(this.path, error);
+        for (const pending of batch) pending.reject(this.#failure);
+      }
+    }
+    this.#writing = false; // in the same tick as the empty-queue check: no put can slip in between
+  }
+
+  async #close(): Promise<void> {
+    let folded = false;
+    try {
+      await this.#idle; // puts made before close() still land
+      if (this.#journal && !this.#failure) {
+        if (this.#journalLines > 0) await this.compact();
+        folded = true;
+      }
+    } catch (error) {
+      throw unwritable(this.path, error);
+    } finally {
+      await this.#journal?.close().catch(() => {});
+      // A clean close leaves only state.json, for people who commit the state folder. (Still under the lock.)
+      if (folded) await unlink(`${this.path}.journal`).catch(() => {});
+      await this.#lock?.release().catch(() => {});
+    }
+  }
+}
+
+function freezeNotification(record: NotificationRecord): NotificationRecord {
+  return Object.freeze(canonicalNotification(record));
+}
+
+function freezePost(post: PostRecord): PostRecord {
+  const copy = canonicalPost(post);
+  Object.freeze(copy.targets);
+  return Object.freeze(copy);
+}
+
+// ---- files --------------------------------------------------------------------------------------------------
+
+async function readIfExists(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new LinkbackError('STATE_CORRUPT', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Creates the journal if needed and proves it can be written before anything is sent. */
+async function openJournal(path: string): Promise<FileHandle> {
+  const handle = await open(`${path}.journal`, 'a');
+  try {
+    await handle.datasync();
+    await fsyncFolder(dirname(path));
+    return handle;
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function appendDurably(handle: FileHandle, text: string): Promise<void> {
+  const bytes = Buffer.from(text, 'utf8');
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
+  }
+  await handle.datasync();
+}
+
+/** Atomically replaces `file` with `text`: readers (and a crash) see the old file or the new one, whole. */
+async function replaceFile(file: string, text: string): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    await writeSynced(temp, text, 'wx');
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  await fsyncFolder(dirname(file));
+}
+
+/** Before the first rewrite of an older version, keep the original (an existing backup is the older one). */
+async function writeBackup(path: string, version: number, bytes: Buffer): Promise<void> {
+  try {
+    await writeSynced(`${path}.bak-v${version}`, bytes, 'wx');
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+  }
+  await fsyncFolder(dirname(path));
+}
+
+async function writeSynced(file: string, data: string | Buffer, flag: 'wx'): Promise<void> {
+  const handle = await open(file, flag);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Left by a run killed during compaction; we hold the lock, so nobody is writing them. */
+async function removeTemporaryFiles(path: string): Promise<void> {
+  const prefix = `${basename(path)}.tmp-`;
+  for (const name of await readdir(dirname(path))) {
+    if (name.startsWith(prefix)) await unlink(join(dirname(path), name)).catch(() => {});
+  }
+}
+
+// A new or renamed directory entry is durable only once the folder itself is fsync'd.
+async function fsyncFolder(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    // Some platforms (Windows) cannot open or fsync a folder; there is nothing more to do there.
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes(errorCode(error) ?? '')) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+function unwritable(path: string, error: unknown): LinkbackError {
+  if (error instanceof LinkbackError) return error;
+  return new LinkbackError('STATE_UNWRITABLE', `cannot write the state ${path}: ${(error as Error).message}`, { cause: error });
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}

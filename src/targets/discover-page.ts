@@ -1,0 +1,47 @@
+// Fetch a target page and discover its endpoint. Failures are Outcomes (reported), never exceptions.
+import type { Endpoint, Outcome } from '../types.ts';
+import type { NetContext } from '../net/attempt.ts';
+import { requestWithRetry } from '../net/attempt.ts';
+import { checkUrl } from '../net/address.ts';
+import { discoverEndpoint } from './discover.ts';
+import type { FetchError } from '../net/types.ts';
+
+export type PageDiscovery =
+  | { endpoint: Endpoint; notes: string[] }
+  | { outcome: Outcome; notes: string[] };
+
+export async function discoverPage(ctx: NetContext, url: string, allowPrivate: boolean): Promise<PageDiscovery> {
+  const checked = checkUrl(url);
+  if (!checked.ok && (checked.code === 'bad-url' || !allowPrivate)) {
+    return { outcome: { status: 'skipped', code: checked.code, message: checked.reason }, notes: [checked.reason] };
+  }
+  const got = await requestWithRetry(ctx, { method: 'GET', url, headers: { accept: 'text/html, application/xhtml+xml;q=0.9, */*;q=0.1' } }, true);
+  if ('error' in got) return { outcome: discoveryError(got.error), notes: [got.error.message] };
+  const res = got.response;
+  if (res.status < 200 || res.status > 299) {
+    const code = res.status >= 500 || res.status === 429 ? 'server-error' : 'discovery-failed';
+    const message = `target page answered HTTP ${res.status}`;
+    return { outcome: { status: 'failed', code, message, httpStatus: res.status }, notes: [message] };
+  }
+  const found = discoverEndpoint({ targetUrl: url, finalUrl: res.url, status: res.status, headers: res.headers, body: res.body });
+  if (!found.endpoint) {
+    const message = res.truncated ? 'no endpoint in the first part of a page over the size cap' : 'no Webmention, Pingback or TrackBack endpoint advertised';
+    return { outcome: { status: 'no-endpoint', code: 'no-endpoint', message }, notes: found.notes };
+  }
+  return { endpoint: found.endpoint, notes: found.notes };
+}
+
+function discoveryError(error: FetchError): Outcome {
+  switch (error.code) {
+    case 'bad-url':
+    case 'private-address':
+      return { status: 'skipped', code: error.code, message: error.message };
+    case 'unreachable':
+    case 'timeout':
+    case 'redirects':
+    case 'too-large':
+      return { status: 'failed', code: error.code, message: error.message };
+    default:
+      return { status: 'failed', code: 'discovery-failed', message: error.message };
+  }
+}
