@@ -1,8 +1,10 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
 import { buildPingbackRequest, readPingbackResponse } from '../src/send/pingback.ts';
-import { answer, billionLaughs, input, post, recordingServer, send } from './fixtures/send/http.ts';
+import { answer, billionLaughs, input, post, recordingServer, closeClient, send } from './fixtures/send/http.ts';
+
+after(() => closeClient());
 
 const XML = { 'content-type': 'text/xml' };
 const success = (value: string) => `<?xml version="1.0"?>\n<methodResponse>\n  <params>\n    <param><value>${value}</value></param>\n  </params>\n</methodResponse>\n`;

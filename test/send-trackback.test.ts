@@ -1,7 +1,9 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTrackbackRequest, readTrackbackResponse } from '../src/send/trackback.ts';
-import { answer, billionLaughs, input, post, recordingServer, send } from './fixtures/send/http.ts';
+import { answer, billionLaughs, input, post, recordingServer, closeClient, send } from './fixtures/send/http.ts';
+
+after(() => closeClient());
 
 const XML = { 'content-type': 'text/xml; charset=utf-8' };
 const OK = '<?xml version="1.0" encoding="utf-8"?>\n<response>\n<error>0</error>\n</response>\n';

@@ -1,7 +1,9 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildWebmentionRequest, readWebmentionResponse } from '../src/send/webmention.ts';
-import { answer, input, post, recordingServer, send } from './fixtures/send/http.ts';
+import { answer, input, post, recordingServer, closeClient, send } from './fixtures/send/http.ts';
+
+after(() => closeClient());
 
 test('build: form POST of source and target to the endpoint', () => {
   assert.deepEqual(buildWebmentionRequest(input('webmention', 'https://target.example/webmention?token=a%20b')), {

@@ -2,21 +2,21 @@
 // lib/Rocks/DiscoveryTestData.php), rebuilt as local pages: each case serves the same headers
 // and the same endpoint markup from a server on 127.0.0.1, is fetched over real HTTP, and must
 // give exactly the endpoint the original test accepts. The markup around the declarations is ours.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { discoverEndpoint, type DiscoveryInput } from '../src/targets/discover.ts';
+import { DEFAULT_HTTP_OPTIONS, createHttpClient } from '../src/net/http.ts';
 
-/** The one place that fetches; swap in our own HttpClient here when it exists. */
+// The real HTTP client (undici, with the loopback guard lifted for local servers): several Link headers stay
+// separate values, as the spec's discovery algorithm sees them.
+const client = createHttpClient({ ...DEFAULT_HTTP_OPTIONS, userAgent: 'linkback-test', allowPrivate: true });
+after(() => client.close());
+
 async function getPage(url: string): Promise<DiscoveryInput> {
-  const res = await fetch(url, { redirect: 'follow' });
-  const headers: Record<string, string[]> = {};
-  // fetch() joins repeated headers with ", ", which is still a valid Link list.
-  res.headers.forEach((value, name) => {
-    (headers[name] ??= []).push(value);
-  });
-  return { targetUrl: url, finalUrl: res.url, status: res.status, headers, body: Buffer.from(await res.arrayBuffer()) };
+  const res = await client.request({ method: 'GET', url });
+  return { targetUrl: url, finalUrl: res.url, status: res.status, headers: res.headers, body: res.body };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, base: string) => void;
