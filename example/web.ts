@@ -4,6 +4,8 @@
 //
 //   arxiv.org            POST /trackback/<id>   arXiv-like listener: <error>0</error>, or HTTP 200 + <error>1</error>
 //                                                for a paper it does not know (the classic "200 is not success" trap)
+//                        GET /tb/<id>           arXiv-like listing of the trackbacks a paper received (held back
+//                                                until approveTrackbacks() when started with holdTrackbacks)
 //   webmention.example   pages advertising Webmention (Link header, or <a rel=webmention>); POST /webmention -> 202
 //   pingback.example     page with X-Pingback; POST /xmlrpc.php -> XML-RPC success
 //   trackback.example    page with two TrackBack RDF blocks (only one matches the page); POST /tb/<n> -> error 0
@@ -27,14 +29,22 @@ export interface SimulatedWeb {
   requests: Received[];
   /** Only the notifications (POSTs). */
   notifications(): Received[];
+  /** arXiv moderates trackbacks: lists the ones received so far (and any later) on the /tb/<id> pages. */
+  approveTrackbacks(): void;
   close(): Promise<void>;
+}
+
+export interface SimulatedWebOptions {
+  /** Trackbacks to arXiv are accepted but not listed on /tb/<id> until approveTrackbacks(). Default false. */
+  holdTrackbacks?: boolean;
 }
 
 /** Papers the arXiv-like listener knows; any other id gets HTTP 200 with <error>1</error>. */
 export const KNOWN_PAPERS = new Set(['1706.03762', '2001.08361', '2005.14165', 'hep-th/9901001']);
 
-export async function startSimulatedWeb(): Promise<SimulatedWeb> {
+export async function startSimulatedWeb(options: SimulatedWebOptions = {}): Promise<SimulatedWeb> {
   const requests: Received[] = [];
+  const moderation = { held: options.holdTrackbacks ?? false };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -48,7 +58,7 @@ export async function startSimulatedWeb(): Promise<SimulatedWeb> {
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(received);
-      answer(received, requests.length, req, res);
+      answer(received, requests.length, req, res, moderation.held ? [] : requests);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -57,6 +67,7 @@ export async function startSimulatedWeb(): Promise<SimulatedWeb> {
     port,
     requests,
     notifications: () => requests.filter((r) => r.method === 'POST'),
+    approveTrackbacks: () => void (moderation.held = false),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -65,7 +76,8 @@ export async function startSimulatedWeb(): Promise<SimulatedWeb> {
   };
 }
 
-function answer(r: Received, serial: number, _req: IncomingMessage, res: ServerResponse): void {
+/** `listed`: the requests whose trackbacks arXiv's /tb/ pages show. */
+function answer(r: Received, serial: number, _req: IncomingMessage, res: ServerResponse, listed: readonly Received[]): void {
   const html = (body: string, headers: Record<string, string> = {}) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers });
     res.end(`<!doctype html><html><head><title>${r.host}</title></head><body>${body}</body></html>`);
@@ -84,6 +96,16 @@ function answer(r: Received, serial: number, _req: IncomingMessage, res: ServerR
       if (!fields.get('url') || !fields.get('title')) return xml('<response><error>1</error><message>url and title are required</message></response>');
       if (!KNOWN_PAPERS.has(id)) return xml(`<response><error>1</error><message>No paper with id ${id}</message></response>`);
       return xml('<response><error>0</error></response>');
+    }
+    const listing = /^\/tb\/(.+)$/.exec(r.path);
+    if (r.method === 'GET' && listing?.[1]) {
+      const id = decodeURIComponent(listing[1]);
+      const items = listed
+        .filter((q) => q.method === 'POST' && q.host === r.host && q.path === `/trackback/${id}` && KNOWN_PAPERS.has(id))
+        .map((q) => new URLSearchParams(q.body))
+        .filter((f) => f.get('url') && f.get('title'))
+        .map((f) => `<li><a href="${escapeHtml(f.get('url') ?? '')}">${escapeHtml(f.get('title') ?? '')}</a> (${escapeHtml(f.get('blog_name') ?? '')})</li>`);
+      return html(`<h1>Trackbacks for ${escapeHtml(id)}</h1>${items.length > 0 ? `<ul>${items.join('')}</ul>` : '<p>No trackbacks for this article.</p>'}`);
     }
   }
   if (r.host === 'webmention.example') {
@@ -124,4 +146,8 @@ function answer(r: Received, serial: number, _req: IncomingMessage, res: ServerR
   if (r.host === 'plain.example' && r.method === 'GET') return html('<h1>Documentation</h1><p>No linkback endpoint here.</p>');
   res.writeHead(404, { 'content-type': 'text/plain' });
   res.end('not found on the simulated web');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -1,22 +1,33 @@
 // The whole job, as the CLI and library callers run it:
-//   scan the site (site/) -> map each post's links to targets (targets/) -> decide from the state what is
-//   new (state/plan) -> discover the endpoint (targets/) -> record "in flight" -> send (send/) -> record the
-//   outcome -> report. Network, files and clock come in through `deps`, so tests can inject them.
+//   read the posts (input/: the site folder, a feed or a sitemap) -> map each post's links to targets (targets/)
+//   -> decide from the state what is new, changed or gone (state/plan, lifecycle/plan) -> discover the endpoint
+//   (targets/) -> record "in flight" -> send (send/) -> record the outcome -> report. Posts that left the site are
+//   handled last. Network, files and clock come in through `deps`, so tests can inject them.
 import { stat } from 'node:fs/promises';
 import type { Endpoint, Outcome, Post, Result, Target } from './types.ts';
 import { LinkbackError, isLinkbackError } from './errors.ts';
 import type { OptionsInput, Options } from './options.ts';
 import { parseOptions } from './options.ts';
 import { scanSite } from './site/index.ts';
-import type { SiteWarning } from './site/index.ts';
+import type { ScanOptions, SiteOptions, SiteWarning } from './site/index.ts';
+import { scanPages } from './site/pages.ts';
+import type { PageSource } from './site/pages.ts';
+import { postFingerprint } from './site/fingerprint.ts';
+import { chooseInput, feedInput, sitemapInput } from './input/index.ts';
+import type { PostInput } from './input/index.ts';
 import { globToRegExp, resolveTargets } from './targets/resolve.ts';
+import { createScope } from './scope.ts';
 import { discoverPage } from './targets/discover-page.ts';
 import type { PageDiscovery } from './targets/discover-page.ts';
 import { notify } from './send/notify.ts';
 import { openState } from './state/store.ts';
 import type { StateStore } from './state/store.ts';
-import type { NotificationRecord, RecordStatus } from './state/format.ts';
-import { decide, isSettled } from './state/plan.ts';
+import type { NotificationRecord, PostRecord, RecordStatus } from './state/format.ts';
+import { pendingUnlinked, planPair } from './lifecycle/plan.ts';
+import type { PairContext } from './lifecycle/plan.ts';
+import { sinceVerdict } from './lifecycle/since.ts';
+import { checkGone } from './lifecycle/gone.ts';
+import type { SourceCheck } from './lifecycle/gone.ts';
 import type { HttpClient } from './net/types.ts';
 import { createHttpClient } from './net/http.ts';
 import { createLimiter } from './net/limiter.ts';
@@ -29,6 +40,10 @@ export type LinkbackEvent =
   | { type: 'page'; file: string; kind: 'post' | 'listing' | 'other' | 'unchanged' | 'error'; reason: string }
   | { type: 'warning'; file: string; message: string }
   | { type: 'post'; post: Post; targets: number }
+  /** A post left out by `since`: published before it, or without a date (never guessed). */
+  | { type: 'filtered'; post: Post; reason: 'before-since' | 'undated' }
+  /** A post of the state that is gone from the site: what was (or was not) done about it. */
+  | { type: 'deleted'; url: string; file: string; targets: number; message: string }
   | { type: 'discovered'; target: string; endpoint: Endpoint | null; notes: string[] }
   | { type: 'result'; result: Result };
 
@@ -39,6 +54,11 @@ export interface SendDeps {
   signal?: AbortSignal;
   onEvent?: (event: LinkbackEvent) => void;
   now?: () => Date;
+  /**
+   * The built pages, when a generator plugin already holds them (Eleventy): read instead of the site folder,
+   * which is then only read for a home page missing from the list. Added for src/integrations/.
+   */
+  pages?: readonly PageSource[];
 }
 
 export interface Summary {
@@ -54,6 +74,15 @@ export interface Summary {
   dryRun: number;
   /** Notifications left in flight by a killed earlier run, now marked uncertain. */
   recoveredUncertain: number;
+  /** Of `sent`: Webmentions re-sent because a post changed, dropped a link or was deleted. */
+  resent: number;
+  /** Recorded as done without sending (markExisting / baseline). */
+  marked: number;
+  /** Posts left out by `since`: published before it, or without a date. */
+  beforeSince: number;
+  undated: number;
+  /** Posts of the state that are gone from the site (handled only with `deletes`). */
+  deletedPosts: number;
 }
 
 export interface SendReport {
@@ -73,10 +102,33 @@ export async function send(input: OptionsInput, deps: SendDeps = {}): Promise<Se
   const options = parseOptions(input);
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
-  await assertSiteFolder(options.site);
+  const choice = chooseInput(options);
+  if (choice.kind === 'site') await assertSiteFolder(choice.location);
+  if (choice.kind === 'feed' && options.deletes) {
+    throw new LinkbackError('USAGE', 'deletes needs the whole site (its folder or its sitemap): a feed lists only the latest posts');
+  }
 
   const state = await openState(options.state, options.dryRun ? { readOnly: true } : { lock: 'fail' });
-  const client = deps.client ?? createHttpClient({
+  const client = deps.client ?? createClientFor(options);
+  try {
+    return await run(options, state, client, deps, startedAt);
+  } finally {
+    if (!deps.client) await client.close();
+    await state.close();
+  }
+}
+
+/**
+ * Adopting linkback on a blog with a history: records every notification the current site would send as done,
+ * sending nothing and fetching no target (see README "Adopting linkback on an existing blog").
+ */
+export function baseline(input: OptionsInput, deps: SendDeps = {}): Promise<SendReport> {
+  return send({ ...input, markExisting: true }, deps);
+}
+
+/** The HTTP client every run uses unless one is injected: the options' timeouts, SSRF guard and connectTo. */
+export function createClientFor(options: Options): HttpClient {
+  return createHttpClient({
     userAgent: userAgent(options.contact),
     allowPrivate: options.allowPrivate,
     connectTimeoutMs: options.connectTimeout,
@@ -85,12 +137,18 @@ export async function send(input: OptionsInput, deps: SendDeps = {}): Promise<Se
     maxBodyBytes: 5 * 1024 * 1024,
     connectTo: options.connectTo,
   });
-  try {
-    return await run(options, state, client, deps, startedAt);
-  } finally {
-    if (!deps.client) await client.close();
-    await state.close();
-  }
+}
+
+/** The limiter, retry rules and clock of one run, shared by every request it makes. */
+export function netContextFor(options: Options, client: HttpClient, now: () => Date, signal?: AbortSignal): NetContext {
+  return {
+    client,
+    limit: createLimiter({ concurrency: options.concurrency, perHost: options.perHost }),
+    retry: { ...DEFAULT_RETRY, retries: options.retries, maxRetryAfterMs: options.maxRetryAfter },
+    now: () => now().getTime(),
+    sleep,
+    ...(signal ? { signal } : {}),
+  };
 }
 
 async function assertSiteFolder(site: string): Promise<void> {
@@ -105,15 +163,13 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const emit = deps.onEvent ?? (() => {});
   const flags = { retryFailed: options.retryFailed, retryUncertain: options.retryUncertain };
   const exclude = options.exclude.map(globToRegExp);
-  const ctx: NetContext = {
-    client,
-    limit: createLimiter({ concurrency: options.concurrency, perHost: options.perHost }),
-    retry: { ...DEFAULT_RETRY, retries: options.retries, maxRetryAfterMs: options.maxRetryAfter },
-    now: () => now().getTime(),
-    sleep,
-    ...(deps.signal ? { signal: deps.signal } : {}),
+  // includePaths / excludePaths, excludeHosts and --only (src/scope.ts).
+  const scope = createScope(options);
+  const ctx = netContextFor(options, client, now, deps.signal);
+  const summary: Summary = {
+    pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, skipped: 0, noEndpoint: 0, dryRun: 0,
+    recoveredUncertain: state.recovered.length, resent: 0, marked: 0, beforeSince: 0, undated: 0, deletedPosts: 0,
   };
-  const summary: Summary = { pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, skipped: 0, noEndpoint: 0, dryRun: 0, recoveredUncertain: state.recovered.length };
   const results: Result[] = [];
   const warnings: SiteWarning[] = [];
   // Held in an object: it is set from inside tasks, and TypeScript's narrowing would forget that.
@@ -134,12 +190,17 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     return found;
   };
 
-  const postsByFile = new Map<string, { hash: string; targets: string[]; url: string }>();
+  const postsByFile = new Map<string, PostRecord>();
   for (const post of state.posts()) postsByFile.set(post.file, post);
+  // Skipping a file unparsed is safe when its bytes are the same (so are its links and fingerprint) and nothing
+  // is left to do for any pair it had, linked or dropped.
   const unchanged = (file: string, hash: string): boolean => {
     const known = postsByFile.get(file);
-    if (!known || known.hash !== hash) return false;
-    return known.targets.every((target) => isSettled(state.get(known.url, target), flags));
+    if (!known || known.hash !== hash || known.deleted !== undefined) return false;
+    const pair = { fingerprint: known.fingerprint, postFingerprint: known.fingerprint };
+    const get = (target: string) => state.get(known.url, target);
+    return known.targets.every((target) => planPair(get(target), { ...pair, linked: true }, flags).action === 'skip') &&
+      pendingUnlinked(known.unlinked ?? [], new Set(), get, pair, flags).length === 0;
   };
 
   const report = (result: Result) => {
@@ -148,14 +209,83 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     emit({ type: 'result', result });
   };
 
-  const handlePair = async (post: Post, target: Target): Promise<void> => {
-    const previous = state.get(post.url, target.url);
-    const decision = decide(previous, flags);
-    if (decision.action === 'skip') {
-      report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: 'already-done', message: decision.message }));
+  /** Returns false (and stops the run) when the state cannot be written: never send what we cannot record. */
+  const save = async (entry: NotificationRecord): Promise<boolean> => {
+    try {
+      await state.put(entry);
+      return true;
+    } catch (error) {
+      failure.fatal ??= isLinkbackError(error) ? error : new LinkbackError('STATE_UNWRITABLE', `cannot write ${state.path}`, { cause: error });
+      return false;
+    }
+  };
+
+  type Extra = Pick<NotificationRecord, 'fingerprint' | 'update'>;
+  const record = (post: Post, target: string, protocol: Endpoint['protocol'] | null, endpoint: string | null, status: RecordStatus, outcome: Outcome, attempts: number, retryable: boolean, extra: Extra): Promise<boolean> =>
+    save({
+      source: post.url, target, protocol, endpoint, status, code: outcome.code, message: outcome.message,
+      at: now().toISOString(), attempts, retryable,
+      ...(outcome.httpStatus !== undefined ? { httpStatus: outcome.httpStatus } : {}),
+      ...(outcome.location !== undefined ? { location: outcome.location } : {}),
+      ...extra,
+    });
+
+  /** Sends one notification to a known endpoint: "in flight" made durable first, then the outcome recorded. */
+  const deliver = async (post: Post, target: string, endpoint: Endpoint, previous: NotificationRecord | undefined, extra: Extra, why: string | null): Promise<void> => {
+    const say = (message: string) => (why === null ? message : `${why}: ${message}`);
+    if (options.dryRun) {
+      report(row(post, target, endpoint.protocol, endpoint.url, { status: 'dry-run', code: 'dry-run', message: say(`would send ${endpoint.protocol} (${endpoint.via})`) }));
       return;
     }
     if (stopped()) return;
+    const attempts = (previous?.attempts ?? 0) + 1;
+    // Durable BEFORE the request goes on the wire (inside its connection slot): if we die after this, the
+    // next run knows it may have been delivered and does not send it again by itself.
+    const inFlight: Outcome = { status: 'failed', code: 'uncertain', message: 'in flight' };
+    let notified: Awaited<ReturnType<typeof notify>>;
+    try {
+      notified = await notify(ctx, post, target, endpoint, async () => {
+        if (stopped()) throw new LinkbackError('ABORTED', 'stopped before sending');
+        if (!(await record(post, target, endpoint.protocol, endpoint.url, 'in-flight', inFlight, attempts, false, extra))) {
+          throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
+        }
+      });
+    } catch (error) {
+      if (isLinkbackError(error)) return; // stopped, or the state cannot be written: nothing was sent
+      throw error;
+    }
+    const status: RecordStatus = notified.outcome.status === 'sent' ? 'sent' : notified.uncertain ? 'uncertain' : 'failed';
+    await record(post, target, endpoint.protocol, endpoint.url, status, notified.outcome, attempts, notified.retryable, extra);
+    if (status === 'sent' && extra.update) summary.resent++;
+    report(row(post, target, endpoint.protocol, endpoint.url, { ...notified.outcome, message: say(notified.outcome.message) }));
+  };
+
+  /** markExisting: what this run would send is recorded as done, and nothing goes out. */
+  const mark = async (post: Post, target: string, entry: NotificationRecord, why: string | null): Promise<void> => {
+    const say = (message: string) => (why === null ? message : `${why}: ${message}`);
+    if (options.dryRun) {
+      report(row(post, target, entry.protocol, entry.endpoint, { status: 'dry-run', code: 'dry-run', message: say('would be recorded as done without sending (markExisting)') }));
+      return;
+    }
+    if (!(await save(entry))) return;
+    summary.marked++;
+    report(row(post, target, entry.protocol, entry.endpoint, { status: 'skipped', code: 'already-done', message: say('recorded as done without sending (markExisting)') }));
+  };
+
+  /** A post's first notification to a target, of whatever protocol the target takes. */
+  const first = async (post: Post, target: Target, previous: NotificationRecord | undefined, fingerprint: string): Promise<void> => {
+    const extra: Extra = { fingerprint };
+    if (options.markExisting) {
+      // No discovery: cheapest, and correct, since a pair recorded as done is never sent whatever its protocol. A
+      // later update of the post discovers then (see lifecycle/plan.ts, protocol null).
+      const arxiv = target.kind === 'arxiv';
+      await mark(post, target.url, {
+        source: post.url, target: target.url, protocol: arxiv ? 'trackback' : null, endpoint: arxiv ? target.endpoint : null,
+        status: 'sent', code: 'already-done', message: 'recorded as done without sending (markExisting)',
+        at: now().toISOString(), attempts: previous?.attempts ?? 0, retryable: false, ...extra,
+      }, null);
+      return;
+    }
     let endpoint: Endpoint;
     if (target.kind === 'arxiv') {
       endpoint = { protocol: 'trackback', url: target.endpoint, via: 'arXiv rule' };
@@ -167,105 +297,152 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
         // Remember what a later run need not redo: no endpoint is definite; a failed discovery sent nothing.
         if (!options.dryRun && outcome.status !== 'skipped') {
           const status: RecordStatus = outcome.status === 'no-endpoint' ? 'no-endpoint' : 'failed';
-          await record(post, target.url, null, null, status, outcome, previous?.attempts ?? 0, status === 'failed');
+          await record(post, target.url, null, null, status, outcome, previous?.attempts ?? 0, status === 'failed', extra);
         }
         return;
       }
       endpoint = found.endpoint;
     }
-    if (options.dryRun) {
-      report(row(post, target.url, endpoint.protocol, endpoint.url, { status: 'dry-run', code: 'dry-run', message: `would send ${endpoint.protocol} (${endpoint.via})` }));
+    await deliver(post, target.url, endpoint, previous, extra, null);
+  };
+
+  /**
+   * A Webmention re-send to a target notified before (`why`: the post changed, dropped the link, was deleted).
+   * Discovery runs again: the target may have moved its endpoint, or now take another protocol.
+   */
+  const resend = async (post: Post, target: string, previous: NotificationRecord, fingerprint: string | undefined, why: string): Promise<void> => {
+    // Settled for this content without sending: the record keeps what was delivered and learns the fingerprint.
+    const settled: NotificationRecord = { ...previous, ...(fingerprint !== undefined ? { fingerprint } : {}) };
+    if (options.markExisting) return mark(post, target, settled, why);
+    const found = await discover(target);
+    if ('outcome' in found) {
+      report(row(post, target, null, null, { ...found.outcome, message: `${why}: ${found.outcome.message}` }));
+      // No endpoint any more: nothing to tell. A failed discovery leaves the record as it was: the next run tries again.
+      if (found.outcome.status === 'no-endpoint' && !options.dryRun) await save(settled);
+      return;
+    }
+    const endpoint = found.endpoint;
+    if (endpoint.protocol !== 'webmention') {
+      if (!options.dryRun) await save(settled);
+      report(row(post, target, endpoint.protocol, endpoint.url, { status: 'skipped', code: 'already-done', message: `${why}: the target takes ${endpoint.protocol}, which has no update semantics; not re-sent` }));
+      return;
+    }
+    await deliver(post, target, endpoint, previous, { ...(fingerprint !== undefined ? { fingerprint } : {}), update: true }, why);
+  };
+
+  const handlePair = async (post: Post, target: Target, pair: PairContext, why: string): Promise<void> => {
+    const previous = state.get(post.url, target.url);
+    const plan = planPair(previous, pair, flags);
+    if (plan.action === 'skip') {
+      // A dropped link never notified is not worth a row.
+      if (pair.linked || previous) report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: 'already-done', message: plan.message }));
       return;
     }
     if (stopped()) return;
-    const attempts = (previous?.attempts ?? 0) + 1;
-    // Durable BEFORE the request goes on the wire (inside its connection slot): if we die after this, the
-    // next run knows it may have been delivered and does not send it again by itself.
-    const inFlight: Outcome = { status: 'failed', code: 'uncertain', message: 'in flight' };
-    let notified: Awaited<ReturnType<typeof notify>>;
-    try {
-      notified = await notify(ctx, post, target.url, endpoint, async () => {
-        if (stopped()) throw new LinkbackError('ABORTED', 'stopped before sending');
-        if (!(await record(post, target.url, endpoint.protocol, endpoint.url, 'in-flight', inFlight, attempts, false))) {
-          throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
-        }
-      });
-    } catch (error) {
-      if (isLinkbackError(error)) return; // stopped, or the state cannot be written: nothing was sent
-      throw error;
-    }
-    const status: RecordStatus = notified.outcome.status === 'sent' ? 'sent' : notified.uncertain ? 'uncertain' : 'failed';
-    await record(post, target.url, endpoint.protocol, endpoint.url, status, notified.outcome, attempts, notified.retryable);
-    report(row(post, target.url, endpoint.protocol, endpoint.url, notified.outcome));
+    if (plan.mode === 'update' && previous) return resend(post, target.url, previous, plan.fingerprint, why);
+    return first(post, target, previous, plan.fingerprint ?? postFingerprint(post));
   };
 
-  /** Returns false (and stops the run) when the state cannot be written: never send what we cannot record. */
-  const record = async (post: Post, target: string, protocol: Endpoint['protocol'] | null, endpoint: string | null, status: RecordStatus, outcome: Outcome, attempts: number, retryable: boolean): Promise<boolean> => {
-    const entry: NotificationRecord = {
-      source: post.url, target, protocol, endpoint, status, code: outcome.code, message: outcome.message,
-      at: now().toISOString(), attempts, retryable,
-      ...(outcome.httpStatus !== undefined ? { httpStatus: outcome.httpStatus } : {}),
-      ...(outcome.location !== undefined ? { location: outcome.location } : {}),
-    };
-    try {
-      await state.put(entry);
-      return true;
-    } catch (error) {
-      failure.fatal ??= isLinkbackError(error) ? error : new LinkbackError('STATE_UNWRITABLE', `cannot write ${state.path}`, { cause: error });
-      return false;
-    }
-  };
-
-  // Posts stream in from the scan; pairs run concurrently, but only a bounded number are pending at once so
+  // Posts stream in from the input; pairs run concurrently, but only a bounded number are pending at once so
   // memory does not grow with the site (the limiter inside bounds the network).
   const pending = new Set<Promise<void>>();
   const maxPending = options.concurrency * 4;
+  const room = async (): Promise<void> => {
+    while (pending.size >= maxPending) await Promise.race(pending);
+  };
+  const start = (work: () => Promise<void>): Promise<void> => {
+    const task = work().finally(() => pending.delete(task));
+    pending.add(task);
+    return task;
+  };
   const postDone: Array<Promise<void>> = [];
   let noUrl: string | null = null;
+  // What this run saw, by URL and by file: a post of the state seen under neither has left the site.
+  const seenUrls = new Set<string>();
+  const seenFiles = new Set<string>();
 
-  for await (const page of scanSite(options.site, {
+  const siteOptions: SiteOptions = {
     siteUrl: options.siteUrl,
     blogName: options.blogName,
     includeUndated: options.includeUndated,
     ...(options.postSelector ? { postSelector: options.postSelector } : {}),
     ...(options.contentSelector ? { contentSelector: options.contentSelector } : {}),
-  }, {
+  };
+  const scanOptions: ScanOptions = {
     skip: options.dryRun ? undefined : unchanged,
     onWarning: (warning) => {
       warnings.push(warning);
       emit({ type: 'warning', file: warning.file, message: warning.message });
     },
-  })) {
+  };
+  const input = await openInput(options, deps, { net: ctx, site: siteOptions, scan: scanOptions, window: options.concurrency });
+  for await (const page of input.pages) {
     summary.pages++;
+    seenFiles.add(page.file);
     if (page.kind === 'unchanged') {
+      const known = postsByFile.get(page.file);
+      if (known) seenUrls.add(known.url);
       summary.unchangedPosts++;
       emit({ type: 'page', file: page.file, kind: 'unchanged', reason: 'unchanged since the last run' });
       continue;
     }
     if (page.kind !== 'post') {
       emit({ type: 'page', file: page.file, kind: page.kind, reason: page.reason });
-      if (page.kind === 'error' && /--site-url/.test(page.reason)) noUrl ??= page.file;
+      if (page.kind === 'error' && page.code === 'no-url') noUrl ??= page.file;
       continue;
     }
     if (noUrl) continue;
     const post = page.post;
+    seenUrls.add(post.url);
+    if (!scope.source(page.file)) {
+      emit({ type: 'page', file: page.file, kind: 'other', reason: 'left out by includePaths / excludePaths' });
+      continue;
+    }
     summary.posts++;
-    const targets = resolveTargets(post.links, options.arxivEndpoint, exclude);
+    if (options.since !== null) {
+      const verdict = sinceVerdict(post.published, options.since);
+      if (verdict !== 'in') {
+        summary[verdict === 'before' ? 'beforeSince' : 'undated']++;
+        const reason = verdict === 'before' ? `published ${post.published} (before since ${options.since}): left out` : 'no publication date: left out by since (never guessed)';
+        emit({ type: 'page', file: page.file, kind: 'post', reason });
+        emit({ type: 'filtered', post, reason: verdict === 'before' ? 'before-since' : 'undated' });
+        continue;
+      }
+    }
+    const targets = resolveTargets(post.links, options.arxivEndpoint, exclude).filter((t) => scope.target(t.url));
+    const linked = new Set(targets.map((t) => t.url));
+    const known = state.getPost(post.url);
+    const fingerprint = postFingerprint(post);
+    const pair = { fingerprint, postFingerprint: known?.fingerprint };
+    // Dropped: no longer in the post at all. A link still there but now excluded by the settings is not dropped,
+    // and an excluded target is never told anything.
+    const present = new Set(resolveTargets(post.links, options.arxivEndpoint, []).map((t) => t.url));
+    const dropped = unique([...(known?.targets ?? []), ...(known?.unlinked ?? [])])
+      .filter((url) => !present.has(url) && scope.excludedBy(url) === null);
     summary.targets += targets.length;
     emit({ type: 'page', file: page.file, kind: 'post', reason: `${post.links.length} content links, ${targets.length} targets` });
     emit({ type: 'post', post, targets: targets.length });
     const pairs: Array<Promise<void>> = [];
     for (const target of targets) {
       if (stopped()) break;
-      while (pending.size >= maxPending) await Promise.race(pending);
-      const task = handlePair(post, target).finally(() => pending.delete(task));
-      pending.add(task);
-      pairs.push(task);
+      if (!scope.only(post.url, target.url)) continue;
+      await room();
+      pairs.push(start(() => handlePair(post, target, { ...pair, linked: true }, 'post changed')));
+    }
+    for (const url of dropped) {
+      if (stopped()) break;
+      if (!scope.only(post.url, url)) continue;
+      await room();
+      pairs.push(start(() => handlePair(post, { kind: 'page', url }, { ...pair, linked: false }, 'link removed')));
     }
     if (!options.dryRun) {
       postDone.push(Promise.all(pairs).then(async () => {
         if (stopped()) return;
-        const entry = { url: post.url, file: post.file, hash: post.hash, targets: targets.map((t) => t.url), seen: now().toISOString() };
+        const unlinked = pendingUnlinked(dropped, linked, (t) => state.get(post.url, t), pair, flags);
+        const entry: PostRecord = {
+          url: post.url, file: post.file, hash: post.hash, targets: [...linked], seen: now().toISOString(), fingerprint,
+          ...(unlinked.length > 0 ? { unlinked } : {}),
+        };
         await state.putPost(entry).catch(() => {});
       }));
     }
@@ -276,6 +453,56 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   if (noUrl) {
     throw new LinkbackError('NO_SITE_URL', `cannot work out the public URL of ${noUrl}: it has no canonical or og:url; pass --site-url`);
   }
+
+  const handleDeleted = async (known: PostRecord): Promise<void> => {
+    summary.deletedPosts++;
+    const pair = { fingerprint: undefined, postFingerprint: known.fingerprint };
+    const get = (target: string) => state.get(known.url, target);
+    const targets = unique([...known.targets, ...(known.unlinked ?? [])]);
+    const todo = pendingUnlinked(targets, new Set(), get, pair, flags);
+    const said = (message: string) => emit({ type: 'deleted', url: known.url, file: known.file, targets: todo.length, message });
+    if (!options.deletes) {
+      said(todo.length > 0 ? `gone from the site; ${todo.length} Webmention target(s) to tell: run with deletes` : 'gone from the site; nothing to tell');
+      return;
+    }
+    let check: SourceCheck = options.markExisting
+      ? { state: 'gone', message: `gone from the site; ${todo.length} Webmention target(s) recorded as told, nothing sent (markExisting)` }
+      : { state: 'gone', message: 'gone from the site; nothing to tell' };
+    if (todo.length > 0 && !options.markExisting) check = await checkGone(ctx, known.url);
+    said(check.message);
+    if (check.state === 'online' || check.state === 'unknown') {
+      const warning = { file: known.file, message: `gone from the site but ${check.message}` };
+      warnings.push(warning);
+      emit({ type: 'warning', ...warning });
+      return;
+    }
+    const post: Post = { url: known.url, file: known.file, title: '', excerpt: '', blogName: '', published: null, links: [], hash: known.hash };
+    const tasks: Array<Promise<void>> = [];
+    if (check.state === 'gone') {
+      for (const url of todo) {
+        await room();
+        tasks.push(start(() => handlePair(post, { kind: 'page', url }, { ...pair, linked: false }, 'post deleted')));
+      }
+    }
+    await Promise.all(tasks);
+    if (options.dryRun || stopped()) return;
+    // Handled once nothing is left to do (a moved post: nothing ever was); else the next run picks up the rest.
+    const left = check.state === 'gone' ? pendingUnlinked(targets, new Set(), get, pair, flags) : [];
+    if (left.length === 0) await state.putPost({ ...known, deleted: now().toISOString() }).catch(() => {});
+  };
+
+  // Posts that left the site. Only when the input lists the whole site and was read to its end: a feed, or an
+  // interrupted run, would make every post it did not reach look deleted.
+  // A run limited by --only leaves posts gone from the site to a full run.
+  if (input.complete && !scope.partial && !stopped()) {
+    const gone = [...state.posts()].filter((p) => p.deleted === undefined && !seenUrls.has(p.url) && !seenFiles.has(p.file));
+    for (const known of gone) {
+      if (stopped()) break;
+      await handleDeleted(known);
+    }
+    await Promise.all(pending);
+  }
+
   return {
     results,
     summary,
@@ -288,6 +515,22 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   };
 }
 
+/** The posts of this run: the site folder (or the pages a plugin hands over), a feed, or a sitemap. */
+async function openInput(options: Options, deps: SendDeps, ctx: Parameters<typeof feedInput>[1]): Promise<PostInput> {
+  const choice = chooseInput(options);
+  switch (choice.kind) {
+    case 'feed':
+      return feedInput(choice.location, ctx);
+    case 'sitemap':
+      return sitemapInput(choice.location, ctx);
+    case 'site':
+      // Pages from a plugin may be an incremental build's: a post missing there has not left the site.
+      return deps.pages
+        ? { complete: false, pages: scanPages(deps.pages, choice.location, ctx.site, ctx.scan) }
+        : { complete: true, pages: scanSite(choice.location, ctx.site, ctx.scan) };
+  }
+}
+
 function row(post: Post, target: string, protocol: Result['protocol'], endpoint: string | null, outcome: Outcome): Result {
   return {
     source: post.url, target, protocol, endpoint,
@@ -295,6 +538,10 @@ function row(post: Post, target: string, protocol: Result['protocol'], endpoint:
     ...(outcome.httpStatus !== undefined ? { httpStatus: outcome.httpStatus } : {}),
     ...(outcome.location !== undefined ? { location: outcome.location } : {}),
   };
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)];
 }
 
 function countKey(status: Result['status']): 'sent' | 'failed' | 'skipped' | 'noEndpoint' | 'dryRun' {

@@ -3,9 +3,13 @@
 // The same schema types the library's options, so the CLI can never accept what the library would not.
 import { z } from 'zod';
 import { LinkbackError } from './errors.ts';
+import { closest } from './suggest.ts';
 import { DEFAULT_ARXIV_ENDPOINT } from './targets/arxiv.ts';
+import { isSinceDate } from './lifecycle/since.ts';
 
 export { DEFAULT_ARXIV_ENDPOINT };
+/** arXiv's public list of the trackbacks a paper received (read by `verify`). */
+export const DEFAULT_ARXIV_LISTING = 'https://arxiv.org/tb/{id}';
 
 const httpUrl = z.string().refine((value) => {
   try {
@@ -21,8 +25,12 @@ const positiveInt = z.number().int().positive();
 /** Every setting, with its default. Documented in the README's "Options" table. */
 export const optionsSchema = z
   .object({
-    /** The built site's folder (required for `send`). */
-    site: z.string().min(1),
+    /** The built site's folder: what `send` reads, unless `feed` or `sitemap` is given instead. */
+    site: z.string().min(1).optional(),
+    /** Read the posts from a feed (RSS 2.0, Atom, JSON Feed; a file or an http(s) URL) instead of the site folder. */
+    feed: z.string().min(1).nullable().default(null),
+    /** Read the posts from a sitemap (a file or an http(s) URL), fetching each page, instead of the site folder. */
+    sitemap: z.string().min(1).nullable().default(null),
     /** Public base URL the site is served from; null = from the pages' canonical / og:url. */
     siteUrl: httpUrl.nullable().default(null),
     /** The record of sent notifications. */
@@ -59,8 +67,31 @@ export const optionsSchema = z
     contentSelector: z.string().min(1).nullable().default(null),
     /** Target URLs never notified (globs, `*` matches anything), e.g. "https://twitter.com/*". */
     exclude: z.array(z.string().min(1)).default([]),
+    /** Target hosts never notified (globs, `*` matches anything), e.g. "twitter.com", "*.medium.com". */
+    excludeHosts: z.array(z.string().min(1)).default([]),
+    /**
+     * Which built files are read as posts, as globs on the path inside the site folder ("blog/**",
+     * "drafts/"): `*` stays within a folder, `**` crosses folders, "dir/" means everything under it.
+     * includePaths [] = every file; excludePaths wins over includePaths.
+     */
+    includePaths: z.array(z.string().min(1)).default([]),
+    excludePaths: z.array(z.string().min(1)).default([]),
+    /** Limit this run to pairs whose source or target URL matches one of these globs (`*` matches anything). */
+    only: z.array(z.string().min(1)).default([]),
     /** Contact for the User-Agent (a URL or e-mail), so a target's admin can reach the sender. */
     contact: z.string().min(1).nullable().default(null),
+    /** Re-send Webmentions for the former targets of a post gone from the site (once its URL answers 404/410). */
+    deletes: z.boolean().default(false),
+    /** Record every notification this run would send as done, without sending (adopting linkback on an old blog). */
+    markExisting: z.boolean().default(false),
+    /** Only posts published on or after this date (YYYY-MM-DD, or an ISO date-time with offset); undated ones are reported. */
+    since: z.string().refine(isSinceDate, 'must be a date (YYYY-MM-DD) or an ISO date-time with an offset').nullable().default(null),
+    /** Where `verify` reads an arXiv paper's trackbacks; `{id}` is replaced by the version-less paper id. */
+    arxivListing: z
+      .string()
+      .refine((value) => value.includes('{id}'), 'must contain {id}')
+      .refine((value) => httpUrl.safeParse(value.replace('{id}', '0000.00000')).success, 'must be an http(s) URL template')
+      .default(DEFAULT_ARXIV_LISTING),
     /**
      * Connect to another address for a host name while keeping the URL (curl's --connect-to):
      * { "blog.example": "127.0.0.1:8080", "*": "127.0.0.1:8080" }. For local simulated webs and staging.
@@ -79,6 +110,13 @@ export const DEFAULTS: Omit<Options, 'site'> = optionsSchema.omit({ site: true }
 /** Validates one layer or the merged whole; `origin` names where the values came from for the message. */
 export function parseOptions(input: unknown, origin = 'options'): Options {
   const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) throw invalid(parsed.error, origin);
+  return parsed.data;
+}
+
+/** Validates every setting but `site` (for `discover` and `status`, which read no site), defaults filled in. */
+export function parseSettings(input: unknown, origin = 'options'): Omit<Options, 'site'> {
+  const parsed = optionsSchema.omit({ site: true }).safeParse(input);
   if (!parsed.success) throw invalid(parsed.error, origin);
   return parsed.data;
 }
@@ -106,9 +144,16 @@ export function mergeLayers(...layers: Array<Partial<OptionsInput> | undefined>)
 
 function invalid(error: z.ZodError, origin: string): LinkbackError {
   const lines = error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys') return `unknown option ${issue.keys.map((k) => `"${k}"${didYouMean(k)}`).join(', ')}`;
     const key = issue.path.join('.') || '(root)';
-    return `"${key}" ${issue.message}`;
+    // zod's "Invalid input: expected number, received string" reads better without its category.
+    return `"${key}" ${issue.message.replace(/^(Invalid input|Too small|Too big): /, '')}`;
   });
   return new LinkbackError('CONFIG_INVALID', `invalid ${origin}: ${lines.join('; ')}`, { cause: error });
+}
+
+/** A typo'd key ("concurency") gets the known key it is closest to. */
+function didYouMean(key: string): string {
+  const near = closest(key, Object.keys(optionsSchema.shape));
+  return near ? ` (did you mean "${near}"?)` : '';
 }

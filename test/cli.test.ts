@@ -1,38 +1,11 @@
 // The command-line contract: flags, --json document, exit codes, usage errors — through a real child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startSimulatedWeb } from '../example/web.ts';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'src/cli/bin.ts');
-const site = join(root, 'example/site');
-/** tsx's loader by absolute URL, so the child finds it from any working folder. */
-export const TSX = import.meta.resolve('tsx');
-
-export interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, bin, ...args], {
-      cwd: options.cwd ?? root,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { exampleSite as site, runCli } from './fixtures/cli/run.ts';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-cli-'));

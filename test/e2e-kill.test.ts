@@ -89,5 +89,5 @@ test('SIGKILL at random moments, then restart: no notification is received twice
   }
   const uncertain = records.filter((r) => r.status === 'uncertain').length;
   t.diagnostic(`${kills} kills, ${received.size} notifications received, ${uncertain} marked uncertain, 0 duplicates`);
-  assert.ok(uncertain <= kills * 2, `at most the requests on the wire at each kill (per-host limit 2) are uncertain (${uncertain})`);
+  assert.ok(uncertain <= kills * 3, `at most the requests on the wire at each kill (per-host limit 2), plus one answered but not yet recorded, are uncertain (${uncertain})`);
 });

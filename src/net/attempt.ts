@@ -1,6 +1,11 @@
 // One request, retried by the rules of retry.ts, each attempt inside the per-host/overall limiter.
 // The wait between attempts happens outside the limiter, so a host asking us to back off does not hold a
 // slot that another host could use.
+//
+// The caller's signal means "stop": no attempt starts after it fired and no retry wait goes on. A GET on the
+// wire is cut at once (nothing depends on it). A POST on the wire is a notification that may already be with
+// the server: it gets STOP_GRACE_MS to bring its answer home, so that Ctrl-C records it as sent rather than
+// as uncertain; only then is it cut.
 import type { HttpClient, HttpRequest, HttpResponse } from './types.ts';
 import { FetchError } from './types.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -21,17 +26,26 @@ export type Attempted = { response: HttpResponse; attempts: number } | { error: 
  * `beforeAttempt` runs inside the limiter slot, right before each attempt goes on the wire: the sender
  * uses it to make "in flight" durable at the last moment, so that a kill leaves as few requests uncertain
  * as there were really on the wire (not every request waiting for a slot). If it throws, nothing is sent.
+ * `beforeWait` runs when an attempt failed and another will follow, before the wait; if it throws, no
+ * further attempt is made and the error propagates.
  */
-export async function requestWithRetry(ctx: NetContext, req: HttpRequest, repeatSafe: boolean, beforeAttempt?: (attempt: number) => Promise<void>): Promise<Attempted> {
+export async function requestWithRetry(
+  ctx: NetContext,
+  req: HttpRequest,
+  repeatSafe: boolean,
+  beforeAttempt?: (attempt: number) => Promise<void>,
+  beforeWait?: (attempt: number, result: { response: HttpResponse } | { error: FetchError }) => Promise<void>,
+): Promise<Attempted> {
   const host = hostOf(req.url);
   for (let attempt = 1; ; attempt++) {
     let result: { response: HttpResponse } | { error: FetchError };
     try {
-      const request = ctx.signal ? { ...req, signal: ctx.signal } : req;
       result = {
         response: await ctx.limit(host, async () => {
           await beforeAttempt?.(attempt);
-          return ctx.client.request(request);
+          // Stopped while waiting for the slot: what the client would say for a signal that already fired.
+          if (ctx.signal?.aborted) throw new FetchError('aborted', 'connect', req.url, 'request aborted by the caller');
+          return withStop(ctx.signal, req.method, (signal) => ctx.client.request(signal ? { ...req, signal } : req));
         }),
       };
     } catch (error) {
@@ -40,6 +54,7 @@ export async function requestWithRetry(ctx: NetContext, req: HttpRequest, repeat
     }
     const delay = ctx.signal?.aborted ? null : nextRetryDelay(attempt, result, repeatSafe, ctx.retry, ctx.now());
     if (delay === null) return { ...result, attempts: attempt };
+    await beforeWait?.(attempt, result);
     try {
       await ctx.sleep(delay, ctx.signal);
     } catch {
@@ -56,18 +71,64 @@ function hostOf(url: string): string {
   }
 }
 
+/** How long a notification already on the wire may still take once the run is told to stop. */
+export const STOP_GRACE_MS = 5_000;
+
+/** Runs one request under the stop rules above. */
+async function withStop<T>(stop: AbortSignal | undefined, method: HttpRequest['method'], run: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+  if (!stop) return run();
+  if (method !== 'POST') return run(stop);
+  const cut = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const off = whenAborted(stop, () => {
+    timer = setTimeout(() => cut.abort(stop.reason), STOP_GRACE_MS);
+  });
+  try {
+    return await run(cut.signal);
+  } finally {
+    off();
+    clearTimeout(timer);
+  }
+}
+
 /** A sleep that an AbortSignal cuts short (rejecting), so Ctrl-C does not wait out a Retry-After. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
+    let off = (): void => {};
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      off();
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) {
+      off = whenAborted(signal, () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    }
   });
+}
+
+// Many requests wait on one run's signal at once (hundreds of retry waits, every POST in flight). One
+// listener per signal, fanning out, keeps Node from warning about a listener leak on the user's terminal.
+const waiters = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `fn` once when `signal` fires; returns the unsubscribe. */
+function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  if (signal.aborted) {
+    fn();
+    return () => {};
+  }
+  let set = waiters.get(signal);
+  if (!set) {
+    const fresh = new Set<() => void>();
+    waiters.set(signal, fresh);
+    signal.addEventListener('abort', () => {
+      for (const waiter of fresh) waiter();
+      fresh.clear();
+    }, { once: true });
+    set = fresh;
+  }
+  set.add(fn);
+  return () => void set.delete(fn);
 }

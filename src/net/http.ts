@@ -121,6 +121,12 @@ async function follow(
     } catch (error) {
       throw toFetchError(error, url, context);
     }
+    // undici passes on any three digits; HTTP has 100-599 (RFC 9110 15), and nothing above us (the state
+    // records of the answer included) has to make sense of a "999".
+    if (response.statusCode < 100 || response.statusCode > 599) {
+      response.body.on('error', () => undefined).destroy();
+      throw new FetchError('protocol', 'request', url, `malformed HTTP answer: status ${response.statusCode} is not an HTTP status`);
+    }
     const responseHeaders = normalizeHeaders(response.headers);
     const location = responseHeaders.location?.[0];
 
@@ -282,7 +288,8 @@ function toFetchError(error: unknown, url: string, context: ErrorContext): Fetch
     return new FetchError('timeout', 'request', url, 'time budget used up', { cause: error });
   }
   const code = errorCode(error);
-  const message = error instanceof Error ? error.message : String(error);
+  // Messages end up in one-line reports; undici's assertion messages span several lines.
+  const message = (error instanceof Error ? error.message : String(error)).split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
   if ((typeof error === 'object' && error !== null && context.connectErrors.has(error)) || CONNECT_ERROR_CODES.has(code)) {
     return new FetchError('unreachable', 'connect', url, `cannot connect: ${message}`, { cause: error });
   }

@@ -29,10 +29,12 @@ export function formatTable(report: SendReport, paint: Paint, options: { verbose
     if (status === 'skipped' && !options.verbose) {
       const already = rows.filter((r) => r.code === 'already-done').length;
       const other = rows.filter((r) => r.code !== 'already-done');
-      if (other.length === 0) continue;
-      lines.push(paint.bold(`${TITLES[status]} (${other.length})`));
-      for (const r of other) lines.push(formatRow(r, paint));
-      if (already) lines.push(paint.dim(`  … and ${already} already done in earlier runs (--verbose lists them)`));
+      if (other.length > 0) {
+        lines.push(paint.bold(`${TITLES[status]} (${other.length})`));
+        for (const r of other) lines.push(formatRow(r, paint));
+      }
+      const more = other.length > 0 ? `  … and ${already}` : `${already}`;
+      if (already) lines.push(paint.dim(`${more} already done in earlier runs (--verbose lists them)`));
       lines.push('');
       continue;
     }

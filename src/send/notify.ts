@@ -1,7 +1,7 @@
 // Send one notification and read the answer strictly. The protocol modules build the request and read the
 // answer; this file only picks the module, applies the retry rules and turns transport errors into Outcomes.
 import type { Endpoint, Outcome, Post, Protocol } from '../types.ts';
-import type { HttpRequest, HttpResponse } from '../net/types.ts';
+import type { FetchError, HttpRequest, HttpResponse } from '../net/types.ts';
 import type { NetContext } from '../net/attempt.ts';
 import { requestWithRetry } from '../net/attempt.ts';
 import { buildTrackbackRequest, readTrackbackResponse } from './trackback.ts';
@@ -35,11 +35,33 @@ export interface Notified {
   uncertain: boolean;
 }
 
-/** `beforeSend` runs once, in the connection slot, right before the first attempt; if it throws, nothing is sent. */
-export async function notify(ctx: NetContext, source: Post, targetUrl: string, endpoint: Endpoint, beforeSend?: () => Promise<void>): Promise<Notified> {
+/**
+ * `beforeSend` runs in the connection slot right before the request goes on the wire (the sender makes
+ * "in flight" durable there); if it throws, nothing is sent. `onHold`, when given, runs when an attempt
+ * certainly did not reach processing (429 / 503: the server says so; a connect failure: nothing was sent) and
+ * a retry will follow after a wait that may be long (Retry-After): the sender records that outcome, so a kill
+ * during the wait does not leave the notification "in flight", hence uncertain. `beforeSend` then runs again
+ * before the next attempt. Without `onHold`, `beforeSend` runs once, before the first attempt.
+ */
+export async function notify(
+  ctx: NetContext,
+  source: Post,
+  targetUrl: string,
+  endpoint: Endpoint,
+  beforeSend?: () => Promise<void>,
+  onHold?: (held: Outcome) => Promise<void>,
+): Promise<Notified> {
   const module = PROTOCOLS[endpoint.protocol];
-  const got = await requestWithRetry(ctx, module.build({ source, targetUrl, endpoint }), module.repeatSafe, async (attempt) => {
-    if (attempt === 1) await beforeSend?.();
+  let inFlight = false;
+  const got = await requestWithRetry(ctx, module.build({ source, targetUrl, endpoint }), module.repeatSafe, async () => {
+    if (inFlight) return;
+    await beforeSend?.();
+    inFlight = true;
+  }, async (_attempt, result) => {
+    const held = unprocessed(result, module);
+    if (!onHold || !held) return;
+    await onHold(held);
+    inFlight = false;
   });
   if ('response' in got) {
     const outcome = module.read(got.response);
@@ -58,6 +80,10 @@ export async function notify(ctx: NetContext, source: Post, targetUrl: string, e
     return { outcome: { status: 'failed', code: 'unreachable', message: error.message }, retryable: true, uncertain: false };
   }
   if (module.repeatSafe) {
+    if (error.code === 'protocol' || error.code === 'too-large') {
+      // An answer came, but not one HTTP can carry: like any other unreadable answer, it takes --retry-failed.
+      return { outcome: { status: 'failed', code: 'invalid-response', message: `unreadable answer: ${error.message}` }, retryable: false, uncertain: false };
+    }
     return { outcome: { status: 'failed', code: error.code === 'timeout' ? 'timeout' : 'uncertain', message: `${error.message} (no answer; a later run tries again)` }, retryable: true, uncertain: false };
   }
   return {
@@ -65,4 +91,16 @@ export async function notify(ctx: NetContext, source: Post, targetUrl: string, e
     retryable: false,
     uncertain: true,
   };
+}
+
+/** The outcome of an attempt that certainly did not reach processing, or null. */
+function unprocessed(result: { response: HttpResponse } | { error: FetchError }, module: ProtocolModule): Outcome | null {
+  if ('response' in result) {
+    const { status } = result.response;
+    if (status !== 429 && status !== 503) return null;
+    const outcome = module.read(result.response);
+    return { ...outcome, message: `${outcome.message} (waiting to try again)` };
+  }
+  if (result.error.phase !== 'connect') return null;
+  return { status: 'failed', code: 'unreachable', message: `${result.error.message} (waiting to try again)` };
 }

@@ -11,8 +11,7 @@ import { Parser } from 'htmlparser2';
 import { normalizeDate } from './dates.ts';
 import { collapseWhitespace } from './excerpt.ts';
 import { readJsonLd } from './jsonld.ts';
-import { Role, isSkippedRel, rolesOf, type Hints } from './regions.ts';
-import { classTokens } from './selector.ts';
+import { Role, classInfo, isSkippedRel, rolesOf, type Hints } from './regions.ts';
 import { MAX_URL_LENGTH } from './urls.ts';
 
 /** Candidate content regions, most specific first. */
@@ -102,26 +101,43 @@ export interface PageReader {
   end(): PageFacts;
 }
 
+const REGION_ROLES = REGIONS.map((region) => REGION_ROLE[region]);
+
 export function createPageReader(hints: Hints): PageReader {
   const facts = emptyFacts();
   const stack: Frame[] = [];
-  const depth = new Array<number>(ROLE_BITS).fill(0);
-  const inRole = (role: number): boolean => depth[Math.log2(role)]! > 0;
+  // How many open elements hold each role, and the same as a mask (bit set while the count is above 0):
+  // the reader runs for every element of every page, so "am I inside X" is one AND.
+  const depth = new Int32Array(ROLE_BITS);
+  let active = 0;
+  const inRole = (role: number): boolean => (active & role) !== 0;
   const linkIndex = new Map<string, number>();
-  const paragraphBuf = new Map<Region, string>();
+  // The first non-empty paragraph of each region: regions waiting for one share the buffer of the <p> they
+  // started at (almost always a single one; a <p> can only hold another through an inline element).
+  let paragraphs: { regions: number; text: string }[] = [];
+  let waitingRegions = 0;
   let titleBuf: string | null = null;
   let h1Buf: string | null = null;
   let jsonBuf: string | null = null;
+  /** Text is kept only while one of the buffers above is open. */
+  let capturing = 0;
   let liStack: Frame[] = [];
   let stopped = false;
 
   const activeRegions = (): number => {
     let bits = 0;
-    REGIONS.forEach((region, i) => {
-      const role = REGION_ROLE[region];
-      if (role === 0 ? !inRole(Role.HEAD) : inRole(role)) bits |= 1 << i;
-    });
+    for (let i = 0; i < REGION_ROLES.length; i++) {
+      const role = REGION_ROLES[i]!;
+      if (role === 0 ? (active & Role.HEAD) === 0 : (active & role) !== 0) bits |= 1 << i;
+    }
     return bits;
+  };
+
+  const enter = (roles: number): void => {
+    for (let bit = 0; bit < ROLE_BITS; bit++) if (roles & (1 << bit) && depth[bit]!++ === 0) active |= 1 << bit;
+  };
+  const leave = (roles: number): void => {
+    for (let bit = 0; bit < ROLE_BITS; bit++) if (roles & (1 << bit) && --depth[bit]! === 0) active &= ~(1 << bit);
   };
 
   const onOpen = (tag: string, attribs: Record<string, string>): void => {
@@ -132,22 +148,23 @@ export function createPageReader(hints: Hints): PageReader {
       parser.pause();
       return;
     }
-    const ctx = {
-      inPost: inRole(Role.ARTICLE) || inRole(Role.HENTRY) || inRole(Role.CONTENT) || inRole(Role.MAIN) ||
-        inRole(Role.POST_SELECTOR) || inRole(Role.CONTENT_SELECTOR),
-      inQuote: inRole(Role.QUOTE),
-    };
-    const roles = rolesOf(tag, attribs, ctx, hints);
+    const cls = classInfo(attribs.class);
+    const classes = cls.tokens;
+    const roles = rolesOf(tag, attribs, active, hints, cls);
     const chrome = inRole(Role.CHROME) || (roles & Role.CHROME) !== 0;
     const noise = inRole(Role.NOISE) || (roles & Role.NOISE) !== 0;
-    if (!chrome) countEntries(roles, tag, attribs);
+    if (!chrome) countEntries(roles, tag, classes);
     const frame: Frame = { roles, capture: 0, dated: false, tag };
     stack.push(frame);
-    for (let bit = 0; bit < ROLE_BITS; bit++) if (roles & (1 << bit)) depth[bit]!++;
-    // A content container inside chrome (a comment's e-content) is not the post's.
-    for (const region of REGIONS) {
-      const role = REGION_ROLE[region];
-      if (!chrome && role !== 0 && roles & role) facts.regions[region].present++;
+    if (roles !== 0) {
+      enter(roles);
+      // A content container inside chrome (a comment's e-content) is not the post's.
+      if (!chrome) {
+        for (const region of REGIONS) {
+          const role = REGION_ROLE[region];
+          if (role !== 0 && roles & role) facts.regions[region].present++;
+        }
+      }
     }
 
     switch (tag) {
@@ -165,12 +182,14 @@ export function createPageReader(hints: Hints): PageReader {
       case 'title':
         if (facts.title === null && titleBuf === null && !inRole(Role.SVG)) {
           titleBuf = '';
+          capturing++;
           frame.capture |= CAPTURE_TITLE;
         }
         break;
       case 'h1':
         if (facts.h1 === null && h1Buf === null && !chrome) {
           h1Buf = '';
+          capturing++;
           frame.capture |= CAPTURE_H1;
         }
         break;
@@ -180,6 +199,7 @@ export function createPageReader(hints: Hints): PageReader {
       case 'script':
         if (attribs.type?.trim().toLowerCase() === 'application/ld+json' && jsonBuf === null) {
           jsonBuf = '';
+          capturing++;
           frame.capture |= CAPTURE_JSON_LD;
         }
         break;
@@ -191,19 +211,21 @@ export function createPageReader(hints: Hints): PageReader {
         if (!noise && attribs.href !== undefined && !isSkippedRel(attribs.rel)) recordLink(attribs.href);
         break;
     }
-    if (!chrome) readDates(tag, attribs);
+    if (!chrome) readDates(tag, attribs, classes);
   };
 
-  const countEntries = (roles: number, tag: string, attribs: Record<string, string>): void => {
+  const countEntries = (roles: number, tag: string, classes: readonly string[]): void => {
     const c = facts.counts;
-    if (roles & Role.ARTICLE && !inRole(Role.ARTICLE)) c.articles++;
-    if (roles & Role.POST_SELECTOR && !inRole(Role.POST_SELECTOR)) c.postSelector++;
-    if (roles & Role.HENTRY && !inRole(Role.HENTRY)) c.hEntries++;
-    if (roles & Role.SCHEMA_ARTICLE && !inRole(Role.SCHEMA_ARTICLE)) c.schemaArticles++;
-    if (roles & Role.LISTING) {
-      c.listings++;
-      const cls = classTokens(attribs)[0];
-      facts.listingExample ??= cls === undefined ? tag : `${tag}.${cls}`;
+    if (roles !== 0) {
+      if (roles & Role.ARTICLE && !inRole(Role.ARTICLE)) c.articles++;
+      if (roles & Role.POST_SELECTOR && !inRole(Role.POST_SELECTOR)) c.postSelector++;
+      if (roles & Role.HENTRY && !inRole(Role.HENTRY)) c.hEntries++;
+      if (roles & Role.SCHEMA_ARTICLE && !inRole(Role.SCHEMA_ARTICLE)) c.schemaArticles++;
+      if (roles & Role.LISTING) {
+        c.listings++;
+        const cls = classes[0];
+        facts.listingExample ??= cls === undefined ? tag : `${tag}.${cls}`;
+      }
     }
     if (tag === 'time') {
       const li = liStack[liStack.length - 1];
@@ -249,25 +271,29 @@ export function createPageReader(hints: Hints): PageReader {
     }
   };
 
-  const readDates = (tag: string, attribs: Record<string, string>): void => {
+  const readDates = (tag: string, attribs: Record<string, string>, classes: readonly string[]): void => {
     const d = facts.dates;
     if (d.time === null && tag === 'time') d.time = normalizeDate(attribs.datetime);
-    if (d.dtPublished === null && classTokens(attribs).includes('dt-published')) {
+    if (d.dtPublished === null && classes.length > 0 && classes.includes('dt-published')) {
       d.dtPublished = normalizeDate(attribs.datetime ?? attribs.value ?? attribs.title ?? attribs.content);
     }
-    if (d.itemprop === null && attribs.itemprop?.split(/\s+/).includes('datePublished')) {
+    if (d.itemprop === null && attribs.itemprop !== undefined && attribs.itemprop.split(/\s+/).includes('datePublished')) {
       d.itemprop = normalizeDate(attribs.content ?? attribs.datetime ?? attribs.value);
     }
   };
 
   const startParagraph = (frame: Frame): void => {
     const active = activeRegions();
-    REGIONS.forEach((region, i) => {
-      if (active & (1 << i) && facts.regions[region].paragraph === null && !paragraphBuf.has(region)) {
-        paragraphBuf.set(region, '');
-        frame.capture |= CAPTURE_P;
-      }
-    });
+    let regions = 0;
+    for (let i = 0; i < REGIONS.length; i++) {
+      const bit = 1 << i;
+      if (active & bit && !(waitingRegions & bit) && facts.regions[REGIONS[i]!].paragraph === null) regions |= bit;
+    }
+    if (regions === 0) return;
+    if (paragraphs.length === 0) capturing++;
+    paragraphs.push({ regions, text: '' });
+    waitingRegions |= regions;
+    frame.capture |= CAPTURE_P;
   };
 
   const recordLink = (raw: string): void => {
@@ -291,12 +317,12 @@ export function createPageReader(hints: Hints): PageReader {
   };
 
   const onText = (text: string): void => {
-    if (stopped) return;
+    if (capturing === 0 || stopped) return;
     if (titleBuf !== null && titleBuf.length < MAX_TEXT) titleBuf += text;
     if (h1Buf !== null && h1Buf.length < MAX_TEXT) h1Buf += text;
     if (jsonBuf !== null) jsonBuf = jsonBuf.length + text.length > MAX_JSON_LD ? jsonBuf : jsonBuf + text;
-    if (paragraphBuf.size > 0 && !inRole(Role.NOISE)) {
-      for (const [region, buf] of paragraphBuf) if (buf.length < MAX_TEXT) paragraphBuf.set(region, buf + text);
+    if (paragraphs.length > 0 && !inRole(Role.NOISE)) {
+      for (const p of paragraphs) if (p.text.length < MAX_TEXT) p.text += text;
     }
   };
 
@@ -304,26 +330,34 @@ export function createPageReader(hints: Hints): PageReader {
     if (stopped) return;
     const frame = stack.pop();
     if (frame === undefined) return;
-    for (let bit = 0; bit < ROLE_BITS; bit++) if (frame.roles & (1 << bit)) depth[bit]!--;
-    if (liStack[liStack.length - 1] === frame) liStack.pop();
+    if (frame.roles !== 0) leave(frame.roles);
+    if (liStack.length > 0 && liStack[liStack.length - 1] === frame) liStack.pop();
     if (frame.capture === 0) return;
     if (frame.capture & CAPTURE_TITLE && titleBuf !== null) {
       facts.title = nonEmpty(titleBuf);
       titleBuf = null;
+      capturing--;
     }
     if (frame.capture & CAPTURE_H1 && h1Buf !== null) {
       facts.h1 = nonEmpty(h1Buf);
       h1Buf = null;
+      capturing--;
     }
     if (frame.capture & CAPTURE_JSON_LD && jsonBuf !== null) {
       const ld = readJsonLd(jsonBuf);
       facts.jsonLd.articleTypes.push(...ld.articleTypes.slice(0, 20));
       facts.jsonLd.datePublished ??= ld.datePublished;
       jsonBuf = null;
+      capturing--;
     }
-    if (frame.capture & CAPTURE_P) {
-      for (const [region, buf] of paragraphBuf) facts.regions[region].paragraph = nonEmpty(buf);
-      paragraphBuf.clear();
+    if (frame.capture & CAPTURE_P && paragraphs.length > 0) {
+      for (const p of paragraphs) {
+        const paragraph = nonEmpty(p.text);
+        for (let i = 0; i < REGIONS.length; i++) if (p.regions & (1 << i)) facts.regions[REGIONS[i]!].paragraph = paragraph;
+      }
+      paragraphs = [];
+      waitingRegions = 0;
+      capturing--;
     }
   };
 

@@ -18,7 +18,8 @@ export interface SiteContext {
   homeDescription: string | null;
 }
 
-export type Built = { post: Post; warnings: string[] } | { error: string };
+/** `code` lets callers tell a missing URL (a usage problem) from other errors without reading the text. */
+export type Built = { post: Post; warnings: string[] } | { error: string; code?: 'no-url' };
 
 export function buildPost(
   facts: PageFacts,
@@ -28,7 +29,7 @@ export function buildPost(
   site: SiteContext,
 ): Built {
   const url = postUrl(facts, file, site);
-  if (url === null) return { error: 'no URL: pass --site-url' };
+  if (url === null) return { error: 'no URL: pass --site-url', code: 'no-url' };
   const warnings: string[] = [];
   const region = contentRegion(facts);
   const ownHosts = new Set<string>([url.hostname]);

@@ -1,13 +1,49 @@
-// File I/O for one page, streamed in chunks so a 50 MB page costs a 64 KiB buffer, not 50 MB.
-// Two passes: the first hashes the raw bytes (the incremental re-run decides from the hash
-// alone, before any parsing); the second decodes and feeds the parser, and re-hashes so that a
-// file changed in between is noticed rather than mis-attributed.
+// File I/O for one page. A page up to WHOLE_FILE_LIMIT (nearly all of them) is read in one call: one
+// buffer, hashed, then parsed from memory, so the incremental re-run still decides from the hash alone
+// before any parsing. Larger pages are streamed in chunks so a 50 MB page costs a 64 KiB buffer, not
+// 50 MB, in two passes: the first hashes the raw bytes; the second decodes and feeds the parser, and
+// re-hashes so that a file changed in between is noticed rather than mis-attributed.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { SNIFF_BYTES } from './charset.ts';
 
 const CHUNK = 64 * 1024;
+
+/** Pages up to this size are read whole; a scan holds at most a few of them at once. */
+export const WHOLE_FILE_LIMIT = 1024 * 1024;
+
+export interface WholeFile {
+  bytes: Buffer;
+  /** sha256 of `bytes`, hex. */
+  hash: string;
+}
+
+/**
+ * The file's bytes and hash when it is at most `limit` bytes, else null (the caller streams it).
+ * Synchronous on purpose, like the walk (./walk.ts): for a 20 KB page the four async round trips
+ * (open, stat, read, close) cost more than reading it, and a page-cache read takes microseconds.
+ */
+export function readWholeFile(path: string, limit = WHOLE_FILE_LIMIT): WholeFile | null {
+  const fd = openSync(path, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    if (size > limit) return null;
+    // Room for one byte more than stat said: a file that grew since is noticed, and streamed instead.
+    const buffer = Buffer.allocUnsafe(size + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, length);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > size) return null;
+    const bytes = buffer.subarray(0, length);
+    return { bytes, hash: createHash('sha256').update(bytes).digest('hex') };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface FirstPass {
   hash: string;

@@ -24,7 +24,6 @@ export const Role = {
   LISTING: 1 << 12, // a post list (minima ul.post-list, Eleventy ol.postlist, PaperMod .post-entry)
 } as const;
 
-const CHROME_TAGS = new Set(['nav', 'aside']);
 const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search']);
 // Site furniture by class, as seen in minima, PaperMod, the Eleventy base blog and common themes.
 const CHROME_CLASSES = new Set([
@@ -51,48 +50,98 @@ const LISTING_CLASSES = new Set([
 ]);
 const SCHEMA_ARTICLE = /^https?:\/\/schema\.org\/(\w*Article|BlogPosting|SocialMediaPosting|LiveBlogPosting)$/i;
 
-export interface Context {
-  /** Inside an article, h-entry, content container or <main>: a header/footer there is the post's own. */
-  inPost: boolean;
-  /** Inside blockquote/figure. */
-  inQuote: boolean;
-}
-
 export interface Hints {
   postSelector: Selector | null;
   contentSelector: Selector | null;
 }
 
-export function rolesOf(tag: string, attribs: Record<string, string>, ctx: Context, hints: Hints): number {
-  let roles = 0;
-  const classes = classTokens(attribs);
-  const role = attribs.role?.trim().toLowerCase();
+// Class token -> the roles it gives, so that an element's classes are looked at once, each with one lookup.
+const CLASS_ROLES = new Map<string, number>();
+const addClassRole = (names: Iterable<string>, role: number): void => {
+  for (const name of names) CLASS_ROLES.set(name, (CLASS_ROLES.get(name) ?? 0) | role);
+};
+addClassRole(['h-entry', 'hentry'], Role.HENTRY);
+addClassRole(CONTENT_CLASSES, Role.CONTENT);
+addClassRole(LISTING_CLASSES, Role.LISTING);
+addClassRole(CHROME_CLASSES, Role.CHROME | Role.NOISE);
+addClassRole(NOISE_CLASSES, Role.NOISE);
 
-  if (tag === 'head') roles |= Role.HEAD;
-  if (tag === 'svg') roles |= Role.SVG;
-  if (tag === 'blockquote' || tag === 'figure') roles |= Role.QUOTE;
-  if (tag === 'main' || role === 'main') roles |= Role.MAIN;
-  if (tag === 'article') roles |= Role.ARTICLE;
+/** What an element's class attribute says: its tokens, and the roles they give. */
+export interface ClassInfo {
+  tokens: readonly string[];
+  roles: number;
+}
+
+const NO_CLASS: ClassInfo = { tokens: [], roles: 0 };
+// A theme writes the same few class values on every page ("post-link", a highlighter's "n", "o", "p"):
+// splitting each once per scan instead of once per element. Bounded: cleared when full.
+const classCache = new Map<string, ClassInfo>();
+const CLASS_CACHE_SIZE = 10_000;
+
+export function classInfo(value: string | undefined): ClassInfo {
+  if (value === undefined || value === '') return NO_CLASS;
+  let info = classCache.get(value);
+  if (info === undefined) {
+    const tokens = classTokens({ class: value });
+    let roles = 0;
+    for (const c of tokens) roles |= CLASS_ROLES.get(c) ?? 0;
+    info = { tokens, roles };
+    if (classCache.size >= CLASS_CACHE_SIZE) classCache.clear();
+    classCache.set(value, info);
+  }
+  return info;
+}
+
+/** Roles that make an element's header/footer the post's own rather than the site's. */
+export const POST_ROLES = Role.ARTICLE | Role.HENTRY | Role.CONTENT | Role.MAIN | Role.POST_SELECTOR | Role.CONTENT_SELECTOR;
+
+/**
+ * `inside`: the roles of the open elements around this one (a mask of Role bits); only whether we are in
+ * a post (POST_ROLES) or a quote matters here. `cls` is classInfo(attribs.class), for callers that have it.
+ */
+export function rolesOf(tag: string, attribs: Record<string, string>, inside: number, hints: Hints, cls: ClassInfo = classInfo(attribs.class)): number {
+  let roles = cls.roles;
+  switch (tag) {
+    case 'head':
+      roles |= Role.HEAD;
+      break;
+    case 'svg':
+      roles |= Role.SVG;
+      break;
+    case 'blockquote':
+    case 'figure':
+      roles |= Role.QUOTE;
+      break;
+    case 'main':
+      roles |= Role.MAIN;
+      break;
+    case 'article':
+      roles |= Role.ARTICLE;
+      break;
+    case 'nav':
+    case 'aside':
+      roles |= Role.CHROME | Role.NOISE;
+      break;
+    case 'header':
+    case 'footer':
+      // A site header/footer is chrome; inside a post it is the post's own (title, date, tags): noise only.
+      // Inside a quote it is the quote's attribution, which is content.
+      if ((inside & Role.QUOTE) === 0) roles |= (inside & POST_ROLES) !== 0 ? Role.NOISE : Role.CHROME | Role.NOISE;
+      break;
+  }
+  const role = attribs.role;
+  if (role !== undefined) {
+    const name = role.trim().toLowerCase();
+    if (name === 'main') roles |= Role.MAIN;
+    if (CHROME_ROLES.has(name)) roles |= Role.CHROME | Role.NOISE;
+  }
   if (hints.postSelector && matches(hints.postSelector, tag, attribs)) roles |= Role.POST_SELECTOR;
   if (hints.contentSelector && matches(hints.contentSelector, tag, attribs)) roles |= Role.CONTENT_SELECTOR;
-  if (classes.includes('h-entry') || classes.includes('hentry')) roles |= Role.HENTRY;
   if (attribs.itemscope !== undefined && SCHEMA_ARTICLE.test(attribs.itemtype?.trim() ?? '')) {
     roles |= Role.SCHEMA_ARTICLE;
   }
-  if (classes.some((c) => CONTENT_CLASSES.has(c)) || attribs.itemprop?.split(/\s+/).includes('articleBody')) {
-    roles |= Role.CONTENT;
-  }
-  if (classes.some((c) => LISTING_CLASSES.has(c))) roles |= Role.LISTING;
-
-  const chrome =
-    CHROME_TAGS.has(tag) ||
-    (role !== undefined && CHROME_ROLES.has(role)) ||
-    classes.some((c) => CHROME_CLASSES.has(c)) ||
-    (attribs.id !== undefined && CHROME_IDS.has(attribs.id)) ||
-    ((tag === 'header' || tag === 'footer') && !ctx.inPost && !ctx.inQuote);
-  if (chrome) roles |= Role.CHROME | Role.NOISE;
-  if ((tag === 'header' || tag === 'footer') && !ctx.inQuote) roles |= Role.NOISE;
-  if (classes.some((c) => NOISE_CLASSES.has(c))) roles |= Role.NOISE;
+  if (attribs.itemprop !== undefined && attribs.itemprop.split(/\s+/).includes('articleBody')) roles |= Role.CONTENT;
+  if (attribs.id !== undefined && CHROME_IDS.has(attribs.id)) roles |= Role.CHROME | Role.NOISE;
   return roles;
 }
 

@@ -5,39 +5,78 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LinkbackError } from '../errors.ts';
-import { sniff } from './charset.ts';
+import { SNIFF_BYTES, sniff } from './charset.ts';
 import { classify } from './classify.ts';
+import { decodePage } from './decode.ts';
+import { mapOrdered } from './ordered.ts';
 import type { PageFacts } from './page.ts';
 import { createPageReader } from './page.ts';
+import { PoolFailure, createParsePool, poolSize, toWorkerSetup } from './pool.ts';
+import type { ParseJob, ParsePool } from './pool.ts';
 import { buildPost, type SiteContext } from './post.ts';
-import { InvalidEncodingError, hashFile, streamText } from './read.ts';
+import { InvalidEncodingError, hashFile, readWholeFile, streamText } from './read.ts';
 import type { Hints } from './regions.ts';
 import { SelectorError, parseSelector } from './selector.ts';
-import type { ScanOptions, ScannedPage, SiteOptions } from './types.ts';
+import type { ScanOptions, ScannedPage, SiteOptions, SiteWarning } from './types.ts';
 import { baseFromHomeUrl, siteBase } from './urls.ts';
 import { errorCode, walkHtmlFiles } from './walk.ts';
 
-type Warn = (file: string, message: string) => void;
+export type Warn = (file: string, message: string) => void;
+
+/** Pages read on the calling thread before worker threads start (when `workers` is not given): a small site never pays for them. */
+const POOL_AFTER_FILES = 200;
+/** Pages in progress at once without workers. */
+const READ_AHEAD = 8;
+/** With workers: enough that none waits while the next page in order is still being parsed elsewhere. */
+const PAGES_PER_WORKER = 16;
 
 export async function* scanSite(root: string, options: SiteOptions, scan: ScanOptions = {}): AsyncGenerator<ScannedPage> {
   const hints = readHints(options);
-  const base = options.siteUrl === null ? null : siteBase(options.siteUrl);
-  if (options.siteUrl !== null && base === null) {
-    throw new LinkbackError('USAGE', `site URL must be an absolute http(s) URL: ${options.siteUrl}`);
-  }
+  const base = siteBaseOf(options);
   await assertFolder(root);
-  const warn: Warn = (file, message) => scan.onWarning?.({ file, message });
   const site = await siteContext(root, options, base, hints);
 
-  for await (const file of walkHtmlFiles(root, warn)) {
+  const workers = poolSize(scan.workers);
+  // Held in an object: it is set from inside the steps, and TypeScript's narrowing would forget that.
+  const threads: { pool: ParsePool | null; started: number } = { pool: null, started: 0 };
+  const parsePool = (): ParsePool | null => {
+    if (threads.pool === null && workers > 1 && (scan.workers !== undefined || threads.started >= POOL_AFTER_FILES)) {
+      threads.pool = createParsePool(workers, toWorkerSetup(options, site));
+    }
+    return threads.pool?.healthy ? threads.pool : null;
+  };
+  // Several pages are in progress at once, so each one's warnings wait with it and come out just before it;
+  // the walk's own warnings go with the file walked next. The order is the one of a page-by-page scan.
+  let walkWarnings: SiteWarning[] = [];
+  const walk = walkHtmlFiles(root, (file, message) => walkWarnings.push({ file, message }));
+  async function* files(): AsyncGenerator<{ file: string; warnings: SiteWarning[] }> {
+    for await (const file of walk) {
+      const warnings = walkWarnings;
+      walkWarnings = [];
+      yield { file, warnings };
+    }
+  }
+  const step = async ({ file, warnings }: { file: string; warnings: SiteWarning[] }) => {
+    threads.started++;
+    const warn: Warn = (file, message) => warnings.push({ file, message });
     let page: ScannedPage;
     try {
-      page = await scanFile(root, file, site, hints, options, scan, warn);
+      page = await scanFile(root, file, site, hints, options, scan, warn, parsePool());
     } catch (error) {
       // Unexpected: an I/O failure mid-read (or a bug). The page fails, the scan goes on.
       page = { kind: 'error', file, reason: `could not read: ${errorCode(error)}` };
     }
-    yield page;
+    return { page, warnings };
+  };
+
+  try {
+    for await (const { page, warnings } of mapOrdered(files(), () => (threads.pool ? workers * PAGES_PER_WORKER : READ_AHEAD), step)) {
+      for (const warning of warnings) scan.onWarning?.(warning);
+      yield page;
+    }
+    for (const warning of walkWarnings) scan.onWarning?.(warning);
+  } finally {
+    await threads.pool?.close();
   }
 }
 
@@ -49,8 +88,59 @@ async function scanFile(
   options: SiteOptions,
   scan: ScanOptions,
   warn: Warn,
+  pool: ParsePool | null,
 ): Promise<ScannedPage> {
   const path = join(root, file);
+  let whole;
+  try {
+    whole = readWholeFile(path);
+  } catch (error) {
+    const reason = `not readable (${errorCode(error)})`;
+    warn(file, reason);
+    return { kind: 'error', file, reason };
+  }
+  if (whole === null) return scanStreamed(path, file, site, hints, options, scan, warn);
+  const { bytes, hash } = whole;
+  if (scan.skip?.(file, hash)) return { kind: 'unchanged', file, hash };
+
+  const sniffed = sniff(bytes.subarray(0, SNIFF_BYTES));
+  if (sniffed.kind === 'binary') {
+    warn(file, `not HTML (${sniffed.what}): skipped`);
+    return { kind: 'other', file, hash, reason: `not HTML (${sniffed.what})` };
+  }
+  const job: ParseJob = { file, hash, encoding: sniffed.encoding, declared: sniffed.declared, bytes };
+  if (pool !== null) {
+    try {
+      const parsed = await pool.parse(job);
+      for (const warning of parsed.warnings) warn(warning.file, warning.message);
+      return parsed.page;
+    } catch (error) {
+      if (!(error instanceof PoolFailure)) throw error;
+      // The worker died: this page (and the rest of the scan) is read here instead.
+    }
+  }
+  return pageFromBytes(job, site, hints, options, warn);
+}
+
+/** One page read whole, to a ScannedPage: the same on the calling thread and in a parse worker (./worker.ts). */
+export function pageFromBytes(job: ParseJob, site: SiteContext, hints: Hints, options: SiteOptions, warn: Warn): ScannedPage {
+  const decoded = decodePage(job.bytes, job.encoding, job.declared);
+  if (decoded.warning !== null) warn(job.file, decoded.warning);
+  const reader = createPageReader(hints);
+  if (decoded.text !== '') reader.write(decoded.text);
+  return pageFromFacts(reader.end(), job.file, job.hash, site, hints, options, warn);
+}
+
+/** A page over WHOLE_FILE_LIMIT: hashed in one streamed pass, parsed in a second. */
+async function scanStreamed(
+  path: string,
+  file: string,
+  site: SiteContext,
+  hints: Hints,
+  options: SiteOptions,
+  scan: ScanOptions,
+  warn: Warn,
+): Promise<ScannedPage> {
   let first;
   try {
     first = await hashFile(path);
@@ -69,7 +159,22 @@ async function scanFile(
   }
   const read = await readFacts(path, sniffed.encoding, sniffed.declared, hints, file, warn);
   if (read.hash !== hash) return { kind: 'error', file, reason: 'file changed while being read' };
-  const { facts } = read;
+  return pageFromFacts(read.facts, file, hash, site, hints, options, warn);
+}
+
+/**
+ * Classifies one parsed page and, for a post, builds it. Shared by scanSite and scanPages (./pages.ts: pages a
+ * generator hands over in memory), so both read a page the same way.
+ */
+export function pageFromFacts(
+  facts: PageFacts,
+  file: string,
+  hash: string,
+  site: SiteContext,
+  hints: Hints,
+  options: SiteOptions,
+  warn: Warn,
+): ScannedPage {
   if (facts.stopped !== null) warn(file, facts.stopped);
 
   const verdict = classify(facts, file, {
@@ -81,7 +186,7 @@ async function scanFile(
     warn(file, 'contentSelector matched nothing: links taken from the detected content');
   }
   const built = buildPost(facts, file, hash, verdict.published, site);
-  if ('error' in built) return { kind: 'error', file, reason: built.error };
+  if ('error' in built) return { kind: 'error', file, reason: built.error, ...(built.code ? { code: built.code } : {}) };
   for (const message of built.warnings) warn(file, message);
   return { kind: 'post', file, hash, post: built.post };
 }
@@ -116,7 +221,10 @@ async function readFacts(
 
 /** What the home page (root index.html) says about the whole site; read before anything else. */
 async function siteContext(root: string, options: SiteOptions, base: URL | null, hints: Hints): Promise<SiteContext> {
-  const home = await readHome(root, hints);
+  return contextFromHome(await readHome(root, hints), options, base);
+}
+
+export function contextFromHome(home: PageFacts | null, options: SiteOptions, base: URL | null): SiteContext {
   const homeUrl = home?.meta.canonical || home?.meta.ogUrl || null;
   return {
     siteBase: base,
@@ -127,7 +235,7 @@ async function siteContext(root: string, options: SiteOptions, base: URL | null,
   };
 }
 
-async function readHome(root: string, hints: Hints): Promise<PageFacts | null> {
+export async function readHome(root: string, hints: Hints): Promise<PageFacts | null> {
   for (const name of ['index.html', 'index.htm']) {
     const path = join(root, name);
     try {
@@ -142,7 +250,7 @@ async function readHome(root: string, hints: Hints): Promise<PageFacts | null> {
   return null;
 }
 
-function readHints(options: SiteOptions): Hints {
+export function readHints(options: SiteOptions): Hints {
   const parse = (name: string, value: string | undefined) => {
     if (value === undefined || value.trim() === '') return null;
     try {
@@ -156,6 +264,14 @@ function readHints(options: SiteOptions): Hints {
     postSelector: parse('postSelector', options.postSelector),
     contentSelector: parse('contentSelector', options.contentSelector),
   };
+}
+
+export function siteBaseOf(options: SiteOptions): URL | null {
+  const base = options.siteUrl === null ? null : siteBase(options.siteUrl);
+  if (options.siteUrl !== null && base === null) {
+    throw new LinkbackError('USAGE', `site URL must be an absolute http(s) URL: ${options.siteUrl}`);
+  }
+  return base;
 }
 
 async function assertFolder(root: string): Promise<void> {

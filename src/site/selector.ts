@@ -77,7 +77,14 @@ function matchesCompound(c: Compound, tag: string, attribs: Record<string, strin
   });
 }
 
+/** Whitespace other than single spaces between tokens. */
+const ODD_SPACING = /[\t\n\f\r]| {2}|^ | $/;
+
 export function classTokens(attribs: Record<string, string>): string[] {
   const c = attribs.class;
-  return c === undefined || c === '' ? [] : c.split(/[\t\n\f\r ]+/).filter((t) => t !== '');
+  if (c === undefined || c === '') return [];
+  // Called for every element of every page: the usual "a b c" is split without the general regex.
+  if (!ODD_SPACING.test(c)) return c.split(' ');
+  return c.split(/[\t\n\f\r ]+/).filter((t) => t !== '');
 }
+

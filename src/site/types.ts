@@ -26,10 +26,15 @@ export type ScannedPage =
   | { kind: 'post'; file: string; hash: string; post: Post }
   | { kind: 'unchanged'; file: string; hash: string }
   | { kind: 'listing' | 'other'; file: string; hash: string; reason: string }
-  | { kind: 'error'; file: string; reason: string };
+  | { kind: 'error'; file: string; reason: string; code?: 'no-url' };
 
 export interface ScanOptions {
   /** Called with each file's hash before it is parsed; true -> the page is yielded as 'unchanged'. */
   skip?: (file: string, hash: string) => boolean;
   onWarning?: (w: SiteWarning) => void;
+  /**
+   * Threads that parse pages. 1: the calling thread only. Default: one per core (at most 8), started once
+   * the site proves big enough to pay for them (over 200 pages). Output and order are the same either way.
+   */
+  workers?: number;
 }

@@ -28,6 +28,21 @@ export interface NotificationRecord {
   retryable: boolean;
   httpStatus?: number;
   location?: string;
+  // Optional fields below were added for a post's later life (updates, deletions, verify); older states lack them.
+  /** Fingerprint of the post's content this record was written for (src/site/fingerprint.ts). */
+  fingerprint?: string;
+  /** A re-send to a target notified before: the post changed, dropped the link, or was deleted. */
+  update?: boolean;
+  /** The last `verify` check of whether the target shows the post. */
+  verification?: Verification;
+}
+
+export interface Verification {
+  result: 'verified' | 'not-yet';
+  at: string;
+  /** What was looked at: arXiv's trackback listing, the Webmention status URL, or the target page. */
+  method: 'arxiv-listing' | 'status-url' | 'target-page';
+  url: string;
 }
 
 export interface PostRecord {
@@ -36,6 +51,12 @@ export interface PostRecord {
   hash: string;
   targets: string[];
   seen: string;
+  /** Fingerprint of the post's content at `seen` (src/site/fingerprint.ts). */
+  fingerprint?: string;
+  /** Targets the post no longer links to whose re-send is not settled yet. */
+  unlinked?: string[];
+  /** When the post was found gone from the site and its deletion was handled. */
+  deleted?: string;
 }
 
 export interface StateContent {
@@ -79,6 +100,14 @@ const notificationSchema = z.strictObject({
   retryable: z.boolean(),
   httpStatus: z.int().min(100).max(599).optional(),
   location: z.string().optional(),
+  fingerprint: z.string().min(1).optional(),
+  update: z.boolean().optional(),
+  verification: z.strictObject({
+    result: z.enum(['verified', 'not-yet']),
+    at: isoTime,
+    method: z.enum(['arxiv-listing', 'status-url', 'target-page']),
+    url: z.string().min(1),
+  }).optional(),
 });
 
 const postSchema = z.strictObject({
@@ -87,6 +116,9 @@ const postSchema = z.strictObject({
   hash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest'),
   targets: z.array(url),
   seen: isoTime,
+  fingerprint: z.string().min(1).optional(),
+  unlinked: z.array(url).optional(),
+  deleted: isoTime.optional(),
 });
 
 const journalEntrySchema = z.union([
@@ -122,11 +154,19 @@ export function canonicalNotification(r: NotificationRecord): NotificationRecord
     message: r.message, at: r.at, attempts: r.attempts, retryable: r.retryable,
     ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
     ...(r.location !== undefined ? { location: r.location } : {}),
+    ...(r.fingerprint !== undefined ? { fingerprint: r.fingerprint } : {}),
+    ...(r.update !== undefined ? { update: r.update } : {}),
+    ...(r.verification !== undefined ? { verification: { ...r.verification } } : {}),
   };
 }
 
 export function canonicalPost(p: PostRecord): PostRecord {
-  return { url: p.url, file: p.file, hash: p.hash, targets: [...p.targets], seen: p.seen };
+  return {
+    url: p.url, file: p.file, hash: p.hash, targets: [...p.targets], seen: p.seen,
+    ...(p.fingerprint !== undefined ? { fingerprint: p.fingerprint } : {}),
+    ...(p.unlinked !== undefined ? { unlinked: [...p.unlinked] } : {}),
+    ...(p.deleted !== undefined ? { deleted: p.deleted } : {}),
+  };
 }
 
 /** The snapshot text: sorted, one record per line, trailing newline. */

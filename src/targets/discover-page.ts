@@ -36,6 +36,9 @@ function discoveryError(error: FetchError): Outcome {
     case 'bad-url':
     case 'private-address':
       return { status: 'skipped', code: error.code, message: error.message };
+    case 'aborted':
+      // The run is stopping (Ctrl-C): nothing is wrong with the target, and the next run reads it again.
+      return { status: 'skipped', code: 'discovery-failed', message: 'not read: the run was stopped' };
     case 'unreachable':
     case 'timeout':
     case 'redirects':

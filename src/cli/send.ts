@@ -1,0 +1,125 @@
+// `linkback send`: the main job. Progress and narration go to stderr; stdout gets exactly the result
+// (the table for people, or one JSON document).
+import type { Command } from 'commander';
+import { LinkbackError, assertInput, formatJson, formatTable, send } from '../index.ts';
+import type { LinkbackEvent, Paint, SendReport } from '../index.ts';
+import { addOutputFlags, settingsFor } from './common.ts';
+import { addSettingFlags } from './flags.ts';
+import { EXIT, animate, paintFor } from './io.ts';
+import type { CliIo } from './io.ts';
+import { createProgress } from './progress.ts';
+import type { Progress } from './progress.ts';
+
+export function sendCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
+  const command = program
+    .command('send')
+    .description('notify every page the posts of a built site link to (once per post and target)')
+    .argument('[site-dir]', 'the built site (_site, public, dist …); or "site" in the config, or --feed / --sitemap');
+  const attributes = addSettingFlags(command, 'send');
+  addOutputFlags(command, { quiet: true })
+    .addHelpText('after', `
+--verbose also lists skipped rows, each page's classification and each endpoint lookup (on stderr).
+A progress line is drawn on stderr when it is a terminal (not in CI, not when piped).
+Exit codes: 0 nothing failed; 1 a notification failed; 2 usage or configuration error;
+3 the state file cannot be used; 130/143 interrupted (Ctrl-C / SIGTERM).
+
+Examples:
+  $ linkback send _site --site-url https://blog.example.org --dry-run
+  $ linkback send public --state .linkback/state.json --json > report.json
+  $ linkback send _site --retry-failed --only 'https://arxiv.org/abs/*'
+  $ linkback send dist --exclude-host twitter.com --exclude-host '*.x.com' --exclude-path 'drafts/'
+  $ LINKBACK_SITE_URL=https://blog.example.org linkback send _site`)
+    .action(async (siteDir: string | undefined, parsed: Record<string, unknown>) => {
+      done(await runSend(siteDir, parsed, attributes, io));
+    });
+  return command;
+}
+
+/** `linkback baseline`: `send --mark-existing` under the name people look for when adopting linkback. */
+export function baselineCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
+  const command = program
+    .command('baseline')
+    .description('record everything the current site would send as already done, sending nothing (adopting linkback on an existing blog)')
+    .argument('[site-dir]', 'the built site; or "site" in the config, or --feed / --sitemap');
+  const attributes = addSettingFlags(command, 'send');
+  addOutputFlags(command, { quiet: true })
+    .addHelpText('after', `
+The next \`linkback send\` then notifies only posts (and links) added after the baseline.
+
+Examples:
+  $ linkback baseline _site --site-url https://blog.example.org
+  $ linkback baseline public --since 2026-01-01   # posts from 2026 on stay to be sent`)
+    .action(async (siteDir: string | undefined, parsed: Record<string, unknown>) => {
+      done(await runSend(siteDir, { ...parsed, markExisting: true }, attributes, io));
+    });
+  return command;
+}
+
+async function runSend(siteDir: string | undefined, parsed: Record<string, unknown>, attributes: ReadonlyMap<string, string>, io: CliIo): Promise<number> {
+  const { options, config } = await settingsFor(io, parsed, attributes, siteDir === undefined ? {} : { site: siteDir });
+  assertInput(options);
+  const quiet = parsed.quiet === true;
+  const verbose = parsed.verbose === true;
+  const paint = paintFor(io.stdout, io.env, parsed.color);
+  const progress = createProgress(io.stderr, !quiet && animate(io.stderr, io.env));
+  if (verbose) progress.log(`linkback: ${config ? `config ${config}` : 'no config file'}; state ${options.state}`);
+
+  const stop = new AbortController();
+  let signalled: 'SIGINT' | 'SIGTERM' | null = null;
+  const unsubscribe: Array<() => void> = [];
+  for (const name of ['SIGINT', 'SIGTERM'] as const) {
+    const off = io.onSignal?.(name, () => {
+      progress.stop();
+      if (signalled) {
+        // Second signal: leave now. Records still "in flight" are turned into "uncertain" by the next run.
+        io.stderr.write(`\nlinkback: stopped at once; notifications in flight are marked uncertain\n`);
+        io.exit?.(name === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
+        return;
+      }
+      signalled = name;
+      io.stderr.write(`\nlinkback: ${name}: finishing requests in flight, starting no new ones (again to quit at once)\n`);
+      stop.abort(new LinkbackError('ABORTED', name));
+    });
+    if (off) unsubscribe.push(off);
+  }
+
+  let report: SendReport;
+  try {
+    report = await send(options, {
+      signal: stop.signal,
+      onEvent: (event) => {
+        progress.event(event);
+        narrate(event, progress, { quiet, verbose }, paintFor(io.stderr, io.env, parsed.color));
+      },
+    });
+  } finally {
+    progress.stop();
+    for (const off of unsubscribe) off();
+  }
+
+  if (parsed.json) io.stdout.write(`${formatJson(report)}\n`);
+  else if (quiet) io.stdout.write(`${formatTable({ ...report, results: report.results.filter((r) => r.status === 'failed') }, paint)}\n`);
+  else {
+    io.stdout.write(`${formatTable(report, paint, { verbose })}\n`);
+    if (report.summary.posts === 0 && report.summary.unchangedPosts === 0) {
+      io.stderr.write(`linkback: hint: no page of ${options.site ?? options.feed ?? options.sitemap} was recognised as a post (${report.summary.pages} pages read). ` +
+        '--verbose shows why each page was not; --include-undated, --post-selector and --content-selector help with unusual themes.\n');
+    }
+  }
+
+  if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+  if (report.error) return report.error.code === 'STATE_UNWRITABLE' ? EXIT.state : EXIT.failed;
+  return report.summary.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** stderr lines for people: warnings (unless --quiet), and with --verbose what each page was and what each lookup found. */
+function narrate(event: LinkbackEvent, progress: Progress, mode: { quiet: boolean; verbose: boolean }, paint: Paint): void {
+  if (event.type === 'warning' && !mode.quiet) progress.log(`linkback: warning: ${event.file}: ${event.message}`);
+  if (!mode.verbose) return;
+  if (event.type === 'page') progress.log(paint.dim(`${event.kind.padEnd(9)} ${event.file}  ${event.reason}`));
+  if (event.type === 'discovered') {
+    progress.log(paint.dim(event.endpoint
+      ? `endpoint  ${event.target}  ${event.endpoint.protocol} ${event.endpoint.url} (${event.endpoint.via})`
+      : `endpoint  ${event.target}  none: ${event.notes.at(-1) ?? 'no endpoint'}`));
+  }
+}

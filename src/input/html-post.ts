@@ -1,0 +1,106 @@
+// Posts from HTML that is not a file of the built site: a feed entry's content, a page fetched from a sitemap.
+// Both go through the site reader's own page reader, classifier and post builder (src/site), so a post read
+// from a feed or a sitemap has its links, title and excerpt taken by the same rules as one read from the folder.
+import { createHash } from 'node:crypto';
+import { Parser } from 'htmlparser2';
+import { createPageReader } from '../site/page.ts';
+import type { PageFacts } from '../site/page.ts';
+import { buildPost } from '../site/post.ts';
+import type { SiteContext } from '../site/post.ts';
+import type { Hints } from '../site/regions.ts';
+import { pageFromFacts } from '../site/scan.ts';
+import type { ScannedPage, SiteOptions } from '../site/index.ts';
+import { sniff } from '../site/charset.ts';
+import { parseHttp } from '../site/urls.ts';
+import type { FeedEntry } from './feed.ts';
+
+type Warn = (file: string, message: string) => void;
+
+const NO_HINTS: Hints = { postSelector: null, contentSelector: null };
+
+/**
+ * A feed entry as a post. `file` names it in the state and in messages. The entry's title, summary and date
+ * stand in for the page's <title>, description and published date; its content is the post's content region.
+ */
+export function entryPage(entry: FeedEntry, file: string, site: SiteContext, warn: Warn): ScannedPage {
+  const hash = sha256(JSON.stringify([entry.url, entry.titleHtml, entry.contentHtml, entry.summaryHtml, entry.published]));
+  // Theme hints are for the site's pages, not for an entry's content: the entry IS the content.
+  const facts = readFacts(`<body><div class="e-content">${entry.contentHtml}</div></body>`, NO_HINTS);
+  const title = entry.titleHtml === null ? null : htmlText(entry.titleHtml);
+  facts.meta.canonical = entry.url;
+  facts.meta.ogUrl = null;
+  facts.meta.base = null;
+  // As og:title: a heading inside the content must not win over the entry's own title.
+  facts.meta.ogTitle = title;
+  facts.title = title;
+  facts.meta.description = entry.summaryHtml === null ? null : htmlText(entry.summaryHtml);
+  facts.meta.ogDescription = null;
+  const built = buildPost(facts, file, hash, entry.published, site);
+  if ('error' in built) return { kind: 'error', file, reason: built.error, ...(built.code ? { code: built.code } : {}) };
+  for (const message of built.warnings) warn(file, message);
+  return { kind: 'post', file, hash, post: built.post };
+}
+
+/**
+ * A page fetched from the web, classified like a built file. Its URL is the one it was fetched from, unless its
+ * canonical names another URL on the same site (the sitemap may list a variant).
+ */
+export function fetchedPage(
+  bytes: Buffer,
+  charset: string | null,
+  url: string,
+  hash: string,
+  site: SiteContext,
+  hints: Hints,
+  options: SiteOptions,
+  warn: Warn,
+): ScannedPage {
+  const sniffed = sniff(bytes.subarray(0, 8192));
+  if (sniffed.kind === 'binary') return { kind: 'other', file: url, hash, reason: `not HTML (${sniffed.what})` };
+  const facts = readFacts(decodeHtml(bytes, charset, sniffed.declared ? sniffed.encoding : null), hints);
+  const fetched = new URL(url);
+  const stated = [facts.meta.canonical, facts.meta.ogUrl]
+    .map((raw) => (raw ? parseHttp(raw, fetched) : null))
+    .find((u) => u !== null);
+  const own = stated && (stated.origin === fetched.origin || stated.origin === site.homeBase?.origin);
+  facts.meta.canonical = own && stated ? stated.href : fetched.href;
+  facts.meta.ogUrl = null;
+  return pageFromFacts(facts, url, hash, { ...site, siteBase: null }, hints, options, warn);
+}
+
+export function readFacts(html: string, hints: Hints): PageFacts {
+  const reader = createPageReader(hints);
+  reader.write(html.replace(/^\uFEFF/, ''));
+  return reader.end();
+}
+
+/** As browsers do: a BOM, else the charset the server named, else <meta charset>, else UTF-8 or, failing that, windows-1252. */
+function decodeHtml(bytes: Buffer, headerCharset: string | null, declared: string | null): string {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  for (const label of bom ? [declared] : [headerCharset, declared]) {
+    if (!label) continue;
+    try {
+      return new TextDecoder(label).decode(bytes);
+    } catch {
+      // Unknown label: next.
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
+
+/** The text of a bit of HTML (a feed title or summary), entities decoded, whitespace collapsed. */
+export function htmlText(html: string): string {
+  let text = '';
+  const parser = new Parser({ ontext: (t) => void (text += t) }, { decodeEntities: true });
+  parser.write(html);
+  parser.end();
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

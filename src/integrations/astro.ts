@@ -1,0 +1,57 @@
+// The Astro integration: `integrations: [linkback(options)]`. Runs in `astro:build:done` on the built folder;
+// `astro dev` never builds, so it never sends. Astro's `site` (+ `base`) is the default site URL.
+import { fileURLToPath } from 'node:url';
+import { splitOptions } from './options.ts';
+import type { IntegrationOptions } from './options.ts';
+import { sendAfterBuild } from './run.ts';
+import type { BuildLog } from './run.ts';
+
+export type AstroOptions = IntegrationOptions;
+
+/**
+ * The part of Astro's integration API used here, written out so that the library's types do not pull in
+ * Astro's (hundreds of declaration files); it is assignable to Astro's `AstroIntegration`.
+ */
+export interface AstroIntegrationLike {
+  name: string;
+  hooks: {
+    'astro:config:done': (options: { config: { site?: string | undefined; base: string } }) => void;
+    'astro:build:done': (options: { dir: URL; logger: AstroLoggerLike }) => Promise<void>;
+  };
+}
+
+export interface AstroLoggerLike {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+const ORIGIN = 'linkback Astro integration options';
+
+export default function linkbackAstro(options: AstroOptions = {}): AstroIntegrationLike {
+  const { library, own } = splitOptions(options, { failOnError: false }, ORIGIN);
+  let siteUrl: string | null = null;
+  return {
+    name: 'linkback',
+    hooks: {
+      'astro:config:done': ({ config }) => {
+        // The folder is served under `base`: a file's URL is site + base + its path.
+        if (config.site) siteUrl = new URL(config.base.endsWith('/') ? config.base : `${config.base}/`, config.site).href;
+      },
+      'astro:build:done': async ({ dir, logger }) => {
+        await sendAfterBuild({
+          site: fileURLToPath(dir),
+          options: library.siteUrl === undefined && siteUrl !== null ? { ...library, siteUrl } : library,
+          failOnError: own.failOnError,
+          log: astroLog(logger),
+        });
+      },
+    },
+  };
+}
+
+export { linkbackAstro };
+
+function astroLog(logger: AstroLoggerLike): BuildLog {
+  return (line) => logger[line.level](line.message);
+}

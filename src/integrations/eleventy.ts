@@ -1,0 +1,95 @@
+// The Eleventy plugin: `eleventyConfig.addPlugin(linkback, options)`. After each build it reads the pages from
+// the `eleventy.after` results — the HTML Eleventy just wrote — instead of scanning the output folder again.
+// Nothing is sent during `--serve` / `--watch` (drafts and half-written posts live there) unless asked.
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { PageSource } from '../site/pages.ts';
+import { splitOptions } from './options.ts';
+import type { IntegrationOptions } from './options.ts';
+import { sendAfterBuild } from './run.ts';
+import type { BuildLog } from './run.ts';
+
+export interface EleventyOptions extends IntegrationOptions {
+  /** Also send after builds made by `--serve` / `--watch`. Default false. */
+  runDuringServe?: boolean;
+}
+
+/** One entry of `results` in Eleventy's `eleventy.after` event. */
+export interface EleventyResult {
+  inputPath?: string;
+  /** false for pages with `permalink: false`. */
+  outputPath?: string | false;
+  url?: string | false;
+  content?: string;
+}
+
+/** Eleventy's `eleventy.after` event (Eleventy 3). */
+export interface EleventyAfterEvent {
+  directories?: { output?: string };
+  runMode?: 'build' | 'serve' | 'watch';
+  outputMode?: 'fs' | 'json' | 'ndjson';
+  incremental?: boolean;
+  results?: EleventyResult[];
+}
+
+/** The part of Eleventy's configuration API the plugin uses (Eleventy ships no TypeScript types). */
+export interface EleventyConfigLike {
+  on(event: 'eleventy.after', listener: (event: EleventyAfterEvent) => Promise<void>): unknown;
+  logger: {
+    logWithOptions(options: { message: string; prefix?: string; type?: 'log' | 'warn' | 'error'; color?: string; force?: boolean }): void;
+  };
+  versionCheck?(range: string): void;
+}
+
+const ORIGIN = 'linkback Eleventy plugin options';
+const COLOR = { info: undefined, warn: 'yellow', error: 'red' } as const;
+const TYPE = { info: 'log', warn: 'warn', error: 'error' } as const;
+
+export default function linkbackEleventy(eleventyConfig: EleventyConfigLike, options: EleventyOptions = {}): void {
+  eleventyConfig.versionCheck?.('>=3.0');
+  const { library, own } = splitOptions(options, { failOnError: false, runDuringServe: false }, ORIGIN);
+
+  eleventyConfig.on('eleventy.after', async (event) => {
+    // Read when the event fires: Eleventy sets its logger after the configuration is loaded.
+    const log: BuildLog = (line) => {
+      eleventyConfig.logger.logWithOptions({
+        message: line.message,
+        prefix: '[11ty/linkback]',
+        type: TYPE[line.level],
+        ...(COLOR[line.level] ? { color: COLOR[line.level] } : {}),
+        // --quiet hides what Eleventy writes page by page; the summary and problems still show.
+        force: line.summary === true || line.level !== 'info',
+      });
+    };
+    const mode = event.runMode ?? 'build';
+    if (mode !== 'build' && !own.runDuringServe) {
+      log({ level: 'info', message: `nothing sent during --${mode} (set runDuringServe: true to send from here)` });
+      return;
+    }
+    if ((event.outputMode ?? 'fs') !== 'fs') {
+      log({ level: 'info', message: `nothing sent: this build writes ${event.outputMode}, not the site folder` });
+      return;
+    }
+    const output = resolve(event.directories?.output ?? '_site');
+    await sendAfterBuild({
+      site: output,
+      options: library,
+      failOnError: own.failOnError,
+      log,
+      pages: builtPages(event.results ?? [], output),
+    });
+  });
+}
+
+export { linkbackEleventy };
+
+/** Pages as paths inside the output folder; Eleventy's output paths are relative to the working folder. */
+export function builtPages(results: readonly EleventyResult[], output: string): PageSource[] {
+  const pages: PageSource[] = [];
+  for (const result of results) {
+    if (typeof result.outputPath !== 'string' || typeof result.content !== 'string') continue;
+    const file = relative(output, resolve(result.outputPath));
+    if (file === '' || file === '..' || file.startsWith(`..${sep}`) || isAbsolute(file)) continue; // outside the site folder
+    pages.push({ file: file.split(sep).join('/'), content: result.content });
+  }
+  return pages;
+}

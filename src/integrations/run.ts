@@ -1,0 +1,41 @@
+// One linkback run after a generator's build, shared by the Eleventy plugin and the Astro integration: send,
+// log through the generator's logger (never the console), and fail the build only when the user asked.
+import { send } from '../linkback.ts';
+import type { SendReport } from '../linkback.ts';
+import type { PageSource } from '../site/pages.ts';
+import type { LibraryOptions } from './options.ts';
+import { reportLines } from './report.ts';
+import type { LogLine } from './report.ts';
+
+/** The generator's logger, reduced to what linkback needs; `line.summary` marks the one line always worth showing. */
+export type BuildLog = (line: LogLine) => void;
+
+export interface AfterBuild {
+  /** The built folder. */
+  site: string;
+  options: LibraryOptions;
+  failOnError: boolean;
+  log: BuildLog;
+  /** The pages the generator just wrote, when it hands them over (no second read of the folder). */
+  pages?: readonly PageSource[];
+}
+
+/** Resolves with the report, or null when linkback could not run; rejects only when failOnError is set. */
+export async function sendAfterBuild(run: AfterBuild): Promise<SendReport | null> {
+  let report: SendReport;
+  try {
+    report = await send({ ...run.options, site: run.site }, run.pages ? { pages: run.pages } : {});
+  } catch (error) {
+    const message = `not run: ${error instanceof Error ? error.message : String(error)}`;
+    run.log({ level: 'error', message, summary: true });
+    if (run.failOnError) throw new Error(`linkback ${message}`, { cause: error });
+    return null;
+  }
+  for (const line of reportLines(report)) run.log(line);
+  const failed = report.summary.failed;
+  if (run.failOnError && (failed > 0 || report.error)) {
+    const why = report.error ? report.error.message : `${failed} notification${failed === 1 ? '' : 's'} failed`;
+    throw new Error(`linkback: ${why} (failOnError is set)`);
+  }
+  return report;
+}

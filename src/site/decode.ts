@@ -1,0 +1,32 @@
+// Bytes -> text for a page read whole, by the rules of the streamed read (./scan.ts readFacts): a declared
+// (or BOM-given) encoding is used as is, bad bytes becoming U+FFFD; without one, strict UTF-8, and when the
+// bytes are not UTF-8, windows-1252 (what browsers assume for legacy pages; it decodes any byte sequence).
+
+export const NOT_UTF8_WARNING = 'not valid UTF-8 and no charset declared: read as windows-1252';
+
+export interface Decoded {
+  text: string;
+  /** Set when the page was not UTF-8 and was read as windows-1252. */
+  warning: string | null;
+}
+
+export function decodePage(bytes: Uint8Array, encoding: string, declared: boolean): Decoded {
+  if (!declared) {
+    try {
+      return { text: decodeAll(bytes, 'utf-8', true), warning: null };
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      return { text: decodeAll(bytes, 'windows-1252', false), warning: NOT_UTF8_WARNING };
+    }
+  }
+  return { text: decodeAll(bytes, encoding, false), warning: null };
+}
+
+/**
+ * Always through the streaming call: Node 20's one-shot decode() of windows-1252 (and its latin1 aliases)
+ * takes an ISO-8859-1 shortcut, so 0x93 came out as U+0093 instead of a curly quote.
+ */
+function decodeAll(bytes: Uint8Array, encoding: string, fatal: boolean): string {
+  const decoder = new TextDecoder(encoding, { fatal });
+  return decoder.decode(bytes, { stream: true }) + decoder.decode();
+}

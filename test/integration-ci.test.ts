@@ -1,0 +1,238 @@
+// The GitHub Actions recipe (docs/github-actions.md): its workflows are parsed, checked for what keeps the state
+// safe (order, `if: always()`, no cancelling, cache keys), and their shell steps are run for real with bash — the
+// real CLI (behind a stand-in `npx`), the example site (real Jekyll output) against the simulated web, and git
+// pushing the committed state to a local bare repository — over two deploys, as two fresh runners would.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSimulatedWeb } from '../example/web.ts';
+import type { SimulatedWeb } from '../example/web.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const exampleSite = join(root, 'example/site');
+
+// js-yaml comes with @11ty/eleventy and ships no types; a computed specifier keeps TypeScript from asking.
+const YAML = 'js-yaml';
+const { load } = (await import(YAML)) as { load: (text: string) => unknown };
+
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+}
+interface Workflow {
+  on: { push?: unknown; workflow_dispatch?: { inputs?: Record<string, { options?: string[]; default?: string }> } };
+  permissions?: Record<string, string>;
+  concurrency: { group: string; 'cancel-in-progress': boolean };
+  env: Record<string, unknown>;
+  jobs: Record<string, { steps: Step[] }>;
+}
+
+const doc = await readFile(join(root, 'docs/github-actions.md'), 'utf8');
+const workflows = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => load(m[1] ?? '') as Workflow);
+const steps = (w: Workflow) => Object.values(w.jobs)[0]?.steps ?? [];
+const jekyll = workflows.find((w) => steps(w).some((s) => s.uses?.startsWith('ruby/setup-ruby')));
+const hugo = workflows.find((w) => steps(w).some((s) => s.uses?.startsWith('peaceiris/actions-hugo')));
+const step = (w: Workflow | undefined, name: string): Step => {
+  const found = w && steps(w).find((s) => s.name === name);
+  assert.ok(found, `a step named "${name}"`);
+  return found;
+};
+const at = (w: Workflow, name: string) => steps(w).findIndex((s) => s.name === name);
+
+test('both workflows: build, deploy, then send; never cancelled mid-run; the state kept even when the job fails', () => {
+  assert.equal(workflows.length, 2);
+  for (const w of [jekyll, hugo]) {
+    assert.ok(w);
+    assert.ok(w.on.push, 'runs on push');
+    assert.equal(w.concurrency['cancel-in-progress'], false);
+    assert.equal(w.env.FAIL_ON_FAILED_NOTIFICATION, false, 'a failed notification warns by default');
+    const order = ['Build', 'Deploy', 'Send linkbacks'].map((name) => at(w, name));
+    assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > (order[k - 1] ?? -1))), `steps in order: ${order.join(', ')}`);
+    const keep = steps(w).findIndex((s, i) => i > at(w, 'Send linkbacks') && /linkback state/.test(s.name ?? ''));
+    assert.ok(keep > 0, 'the state is kept after sending');
+    assert.match(steps(w)[keep]?.if ?? '', /^always\(\)/);
+  }
+  assert.equal(jekyll?.permissions?.contents, 'write', 'the state commit needs write access');
+});
+
+test('Hugo: the cache entry saved is the one the next run restores, and no state means no sending', () => {
+  assert.ok(hugo);
+  const restore = step(hugo, 'Restore the linkback state');
+  const save = step(hugo, 'Save the linkback state');
+  assert.equal(restore.uses, 'actions/cache/restore@v4');
+  assert.equal(save.uses, 'actions/cache/save@v4');
+  assert.equal(restore.with?.path, save.with?.path);
+  assert.equal(restore.with?.key, save.with?.key);
+  const key = String(save.with?.key);
+  const prefix = String(restore.with?.['restore-keys']);
+  assert.ok(key.startsWith(prefix), 'restore-keys matches the keys saved');
+  assert.match(key, /github\.run_id/, 'a new key per run: a cache entry cannot be overwritten');
+  const refuse = step(hugo, 'Refuse to send without state');
+  assert.ok(at(hugo, 'Refuse to send without state') < at(hugo, 'Send linkbacks'));
+  assert.match(refuse.if ?? '', /steps\.state\.outputs\.cache-matched-key == ''/);
+  assert.match(refuse.run ?? '', /exit [1-9]/);
+  assert.deepEqual(hugo.on.workflow_dispatch?.inputs?.without_state?.options, ['stop', 'send', 'record as done']);
+});
+
+interface Runner {
+  dir: string;
+  web: SimulatedWeb;
+  remote: string;
+  bin: string;
+}
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<Runner> {
+  const web = await startSimulatedWeb();
+  const dir = await mkdtemp(join(tmpdir(), 'linkback-ci-'));
+  t.after(async () => {
+    await web.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  // `npx --yes linkback@0.1 …` without the registry: the stand-in runs this repository's command.
+  const bin = join(dir, 'bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'npx'), [
+    '#!/bin/sh',
+    'while [ $# -gt 0 ]; do case "$1" in linkback@*) shift; break ;; *) shift ;; esac; done',
+    `exec "${process.execPath}" --import "${import.meta.resolve('tsx')}" "${join(root, 'src/cli/bin.ts')}" "$@"`,
+    '',
+  ].join('\n'));
+  await chmod(join(bin, 'npx'), 0o755);
+
+  // The site's repository, with its remote.
+  const remote = join(dir, 'remote.git');
+  await sh(`git init -q --bare -b main ${remote}`, dir);
+  const work = join(dir, 'checkout-0');
+  await mkdir(work);
+  await writeFile(join(work, '.gitignore'), '_site/\npublic/\n.linkback/*.lock\n');
+  await writeFile(join(work, 'linkback.config.json'), JSON.stringify({
+    connectTo: { '*': `127.0.0.1:${web.port}` },
+    allowPrivate: true,
+    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
+    retries: 0,
+  }, null, 2));
+  await sh(`git init -q -b main && git add . && git -c user.name=me -c user.email=me@example.org commit -qm site && git remote add origin ${remote} && git push -q origin main`, work);
+  return { dir, web, remote, bin };
+}
+
+/** A fresh runner: actions/checkout, then the build (the example site is real Jekyll output). */
+async function checkout(r: Runner, name: string, built: '_site' | 'public'): Promise<string> {
+  const work = join(r.dir, name);
+  await sh(`git clone -q ${r.remote} ${work}`, r.dir);
+  await cp(exampleSite, join(work, built), { recursive: true });
+  return work;
+}
+
+interface Ran {
+  code: number;
+  out: string;
+  outputs: string;
+}
+
+/** A workflow `run:` step as GitHub runs it (bash -e -o pipefail), `${{ … }}` already evaluated by `expressions`. */
+async function runStep(r: Runner, work: string, script: string, env: Record<string, string>, expressions: Record<string, string> = {}): Promise<Ran> {
+  const outputs = join(work, '..', `${work.split('/').pop() ?? 'x'}-outputs`);
+  await writeFile(outputs, '');
+  const body = script.replace(/\$\{\{(.*?)\}\}/g, (_, expression: string) => {
+    const value = expressions[expression.trim()];
+    assert.ok(value !== undefined, `no value given for \${{${expression}}}`);
+    return value;
+  });
+  const ran = await sh(body, work, {
+    PATH: `${r.bin}:${process.env.PATH ?? ''}`,
+    GITHUB_OUTPUT: outputs,
+    GITHUB_SHA: 'abcdef0123456789',
+    GITHUB_REF_NAME: 'main',
+    NO_COLOR: '1',
+    GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+    GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+    ...env,
+  }, ['bash', '--noprofile', '--norc', '-eo', 'pipefail', '-c']);
+  return { ...ran, outputs: await readFile(outputs, 'utf8') };
+}
+
+function sh(script: string, cwd: string, env: Record<string, string> = {}, shell = ['sh', '-c']): Promise<{ code: number; out: string }> {
+  const [file = 'sh', ...args] = shell;
+  return new Promise((resolve) => {
+    execFile(file, [...args, script], { cwd, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout + stderr });
+    });
+  });
+}
+
+const remoteLog = (r: Runner) => sh('git log --format=%s main', r.remote).then((x) => x.out.trim().split('\n'));
+
+test('Jekyll: two deploys — the first sends and commits the state, the second sends nothing and commits nothing', async (t) => {
+  const r = await setup(t);
+  const send = step(jekyll, 'Send linkbacks').run ?? '';
+  const commit = step(jekyll, 'Commit the linkback state').run ?? '';
+
+  const first = await checkout(r, 'checkout-1', '_site');
+  const sent = await runStep(r, first, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' });
+  // The example site cites one arXiv id that does not exist: exit code 1, a warning, the job goes on.
+  assert.equal(sent.code, 0, sent.out);
+  assert.match(sent.outputs, /^exit-code=1$/m);
+  assert.match(sent.out, /^::warning title=linkback::some notifications failed/m);
+  assert.equal(r.web.notifications().length, 9);
+  const kept = await runStep(r, first, commit, {});
+  assert.equal(kept.code, 0, kept.out);
+  assert.deepEqual(await remoteLog(r), ['linkback: state after abcdef0 [skip ci]', 'site']);
+  const files = await sh('git ls-tree -r --name-only main', r.remote);
+  assert.deepEqual(files.out.trim().split('\n').filter((f) => f.startsWith('.linkback/')), ['.linkback/state.json']);
+
+  // The next deploy, on a new runner: the state comes with the checkout.
+  const second = await checkout(r, 'checkout-2', '_site');
+  const again = await runStep(r, second, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' });
+  assert.equal(again.code, 0, again.out);
+  assert.match(again.outputs, /^exit-code=0$/m);
+  assert.equal(r.web.notifications().length, 9, 'nothing sent twice');
+  const unchanged = await runStep(r, second, commit, {});
+  assert.equal(unchanged.code, 0, unchanged.out);
+  assert.match(unchanged.out, /linkback state unchanged/);
+  assert.equal((await remoteLog(r)).length, 2, 'no commit when nothing was sent');
+});
+
+test('the job fails on a failed notification only when asked, and always on a configuration error', async (t) => {
+  const r = await setup(t);
+  const send = step(jekyll, 'Send linkbacks').run ?? '';
+  const work = await checkout(r, 'checkout-1', '_site');
+  const strict = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'true' });
+  assert.equal(strict.code, 1);
+  assert.match(strict.outputs, /^exit-code=1$/m);
+
+  await writeFile(join(work, 'linkback.config.json'), JSON.stringify({ concurency: 2 }));
+  const broken = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' });
+  assert.equal(broken.code, 2, broken.out);
+  assert.match(broken.out, /concurency/);
+});
+
+test('Hugo: "record as done" records the posts online without sending; later runs send only what is new', async (t) => {
+  const r = await setup(t);
+  assert.ok(hugo);
+  const send = step(hugo, 'Send linkbacks').run ?? '';
+  const expression = /\$\{\{(.*?)\}\}/.exec(send)?.[1]?.trim() ?? '';
+  assert.match(expression, /cache-matched-key == '' && inputs\.without_state == 'record as done' && '--mark-existing'/);
+  const work = await checkout(r, 'checkout-1', 'public');
+
+  const marked = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' }, { [expression]: '--mark-existing' });
+  assert.equal(marked.code, 0, marked.out);
+  assert.equal(r.web.notifications().length, 0, 'nothing sent');
+
+  // The next deploy (the cache restored: the same folder here) has one new post.
+  await mkdir(join(work, 'public/2026/12/01/new-post'), { recursive: true });
+  await writeFile(join(work, 'public/2026/12/01/new-post/index.html'), '<!doctype html><html><head><title>New</title><link rel="canonical" href="https://blog.example.org/2026/12/01/new-post/"></head><body><article><h1>New</h1><time datetime="2026-12-01">1 Dec</time><p>Back to <a href="https://arxiv.org/abs/1706.03762">the transformer</a>.</p></article></body></html>');
+  const next = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' }, { [expression]: '' });
+  assert.equal(next.code, 0, next.out);
+  assert.match(next.outputs, /^exit-code=0$/m);
+  assert.deepEqual(r.web.notifications().map((n) => `${n.host}${n.path} ${new URLSearchParams(n.body).get('url')}`), [
+    'arxiv.org/trackback/1706.03762 https://blog.example.org/2026/12/01/new-post/',
+  ]);
+});
