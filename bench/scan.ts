@@ -32,8 +32,8 @@ interface SendRun {
 }
 
 export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
-  const main = ctx.quick ? 2_000 : 10_000;
-  const sizes = ctx.quick ? [500, 2_000, 5_000] : [1_000, 10_000, 50_000];
+  const main = ctx.quick ? 1_000 : 10_000;
+  const sizes = ctx.quick ? [500, 1_000, 2_000] : [1_000, 10_000, 50_000];
   const reps = ctx.quick ? 2 : 3;
   const sites = new Map<number, GeneratedSite>();
   for (const posts of sizes) {

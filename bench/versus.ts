@@ -37,11 +37,12 @@ export async function versusBenchmark(ctx: BenchContext): Promise<Section> {
       join(ctx.build, 'src', 'cli', 'bin.js'), 'send', site.root, '--site-url', SITE_URL, '--state', join(stateDir, `state${extra.join('')}.json`),
       '--allow-private', ...Object.entries(web.connectTo()).flatMap(([host, to]) => ['--connect-to', `${host}=${to}`]), '--json', ...extra,
     ];
-    const wide = ['--concurrency', '64', '--per-host', '4'];
+    // perHost stays at its default (2): only the overall limit is raised, which no single host feels.
+    const wide = ['--concurrency', '128'];
     const subjects: Array<{ tool: string; args: string[] }> = [
       { tool: '@remy/webmention 1.5.0 (--limit 0 --send)', args: remy },
       { tool: 'linkback (defaults: concurrency 8, perHost 2)', args: linkback([]) },
-      { tool: 'linkback (--concurrency 64 --per-host 4)', args: linkback(wide) },
+      { tool: 'linkback (--concurrency 128, perHost 2)', args: linkback(wide) },
     ];
     const runs: ToolRun[] = [];
     for (const subject of subjects) {
@@ -51,6 +52,8 @@ export async function versusBenchmark(ctx: BenchContext): Promise<Section> {
         const stats = await web.stats();
         if (ran.code !== 0 && ran.code !== 1) throw new Error(`bench: ${subject.tool} exited ${ran.code}:\n${ran.stderr.slice(-1500)}`);
         ctx.log(`versus: ${subject.tool}, run ${run}: ${seconds(ran.wallMs)}, ${count(stats.gets)} GET + ${count(stats.posts)} POST, ${count(stats.connections)} connections, max ${stats.maxInFlightPerHost} in flight per host, ${megabytes(ran.maxRssMb)}`);
+        const complaints = ran.stderr.split('\n').filter((line) => line.trim() !== '');
+        if (complaints.length > 0) ctx.log(`  its stderr (${complaints.length} lines): ${complaints.slice(0, 3).join(' | ').slice(0, 400)}`);
         runs.push({ tool: subject.tool, run, ran, stats });
       }
     }
@@ -64,7 +67,7 @@ export async function versusBenchmark(ctx: BenchContext): Promise<Section> {
     ]);
     const checks: Check[] = [
       { name: 'linkback (defaults) faster, first run', target: `< ${seconds(remy1.ran.wallMs)}`, measured: `${seconds(lb1.ran.wallMs)} (${times(lb1.ran.wallMs / remy1.ran.wallMs)})`, ok: lb1.ran.wallMs < remy1.ran.wallMs },
-      { name: 'linkback (64/4) faster, first run', target: `< ${seconds(remy1.ran.wallMs)}`, measured: `${seconds(lbWide1.ran.wallMs)} (${times(lbWide1.ran.wallMs / remy1.ran.wallMs)})`, ok: lbWide1.ran.wallMs < remy1.ran.wallMs },
+      { name: 'linkback (--concurrency 128) faster, first run', target: `< ${seconds(remy1.ran.wallMs)}`, measured: `${seconds(lbWide1.ran.wallMs)} (${times(lbWide1.ran.wallMs / remy1.ran.wallMs)})`, ok: lbWide1.ran.wallMs < remy1.ran.wallMs },
       { name: 'linkback sends nothing the second time', target: '0 requests', measured: `${get(1, 2).stats.requests} and ${get(2, 2).stats.requests}`, ok: get(1, 2).stats.requests === 0 && get(2, 2).stats.requests === 0 },
       { name: 'nothing left the local web', target: '0 stray requests', measured: String(runs.reduce((n, r) => n + r.stats.strays, 0)), ok: runs.every((r) => r.stats.strays === 0) },
     ];

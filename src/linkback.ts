@@ -249,6 +249,12 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
         if (!(await record(post, target, endpoint.protocol, endpoint.url, 'in-flight', inFlight, attempts, false, extra))) {
           throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
         }
+      }, async (held) => {
+        // The server said "not processed, come back later" (429/503) and we wait before trying again: record
+        // that, so a kill during the wait leaves a pair the next run may send, not an uncertain one.
+        if (!(await record(post, target, endpoint.protocol, endpoint.url, 'failed', held, attempts, true, extra))) {
+          throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
+        }
       });
     } catch (error) {
       if (isLinkbackError(error)) return; // stopped, or the state cannot be written: nothing was sent

@@ -161,7 +161,7 @@ test('Eleventy with base-blog-like templates: no <article>, content in <main>', 
   // The base blog states no canonical URL: without --site-url its posts cannot be named.
   const bare = await scanAll(out);
   const noUrl = bare.pages.find((p) => p.file === 'blog/seeds/index.html');
-  assert.deepEqual(noUrl, { kind: 'error', file: 'blog/seeds/index.html', reason: 'no URL: pass --site-url' });
+  assert.deepEqual(noUrl, { kind: 'error', file: 'blog/seeds/index.html', reason: 'no URL: pass --site-url', code: 'no-url' });
 
   const s = await scanAll(out, { siteUrl: 'https://garden.example/' });
   assert.deepEqual(s.kinds, expected);

@@ -77,13 +77,24 @@ interface Slot {
 }
 
 /**
+ * The worker script: dist/site/worker.js when linkback runs built. From the TypeScript sources (tests,
+ * `tsx`), a worker does not inherit tsx's loader (tsx issue #354), so it registers it before importing
+ * worker.ts; where tsx cannot be found this throws and the pool is not used.
+ */
+function startWorker(setup: WorkerSetup): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const script = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(code, { eval: true, workerData: setup });
+}
+
+/**
  * Jobs asked for in the same turn of the event loop go out together, a batch per worker: one message
  * each way per batch instead of per page (every message wakes the other thread, and on a busy machine
  * a wake-up can cost more than the page).
  */
 export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
-  // Run as TypeScript from the sources (tests, tsx) or as JavaScript from dist/.
-  const script = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
   let healthy = true;
   let nextId = 0;
   const slots: Slot[] = [];
@@ -97,7 +108,14 @@ export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
   };
 
   for (let i = 0; i < size; i++) {
-    const worker = new Worker(script, { workerData: setup });
+    let worker: Worker;
+    try {
+      worker = startWorker(setup);
+    } catch {
+      // Cannot start threads here (see startWorker): the scan reads every page on the calling thread.
+      healthy = false;
+      break;
+    }
     // An idle worker must not keep the process alive; a busy one must (see flush()).
     worker.unref();
     const slot: Slot = { worker, pending: new Map() };

@@ -91,6 +91,7 @@ function contentLinks(facts: PageFacts, region: Region, postUrl: URL, ownHosts: 
   for (const link of facts.links) {
     if (!(link.regions & bit)) continue;
     const url = parseHttp(link.href, base);
+    if (url === null && /^https?:/i.test(link.href)) warnings.push(`not a valid URL, skipped: ${link.href.slice(0, 80)}`);
     if (url === null || isOwnHost(url, ownHosts) || seen.has(url.href)) continue;
     if (url.href.length > MAX_URL_LENGTH) {
       warnings.push(`link longer than ${MAX_URL_LENGTH} characters dropped: ${url.href.slice(0, 80)}…`);
