@@ -54,6 +54,11 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
     return lastJson<SendRun>(await runNode(ctx.build, [join(ctx.build, 'bench', 'child', 'send.js'), JSON.stringify(options)]));
   };
 
+  // What parallelism the machine gives right now: worker speed-ups can only be read against it.
+  const cores = async (): Promise<number> => lastJson<{ effective: number }>(await runNode(ctx.build, [join(ctx.build, 'bench', 'child', 'cores.js'), String(ctx.cores), '1000'])).effective;
+  const effective = [await cores()];
+  ctx.log(`scan: ${ctx.cores} threads spinning at once do the work of ${(effective[0] ?? NaN).toFixed(2)} (effective cores now)`);
+
   // Interleaved, so that noise from the rest of the machine falls on every subject alike; medians.
   const subjects: Array<{ key: string; label: string; args: string[] }> = [
     { key: 'tokenizer', label: 'baseline: read + htmlparser2 Tokenizer', args: ['tokenizer', mainSite.root] },
@@ -73,6 +78,8 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
     dry.push(run);
     ctx.log(`scan ${count(main)} posts, send --dry-run: ${seconds(run.wallMs)} (cpu ${seconds(run.cpuMs)}, ${megabytes(run.maxRssMb)})`);
   }
+  effective.push(await cores());
+  ctx.log(`scan: effective cores now ${(effective[1] ?? NaN).toFixed(2)}`);
   const wall = (key: string) => median((runs.get(key) ?? []).map((r) => r.wallMs));
   const cpu = (key: string) => median((runs.get(key) ?? []).map((r) => r.cpuMs));
   const rss = (key: string) => median((runs.get(key) ?? []).map((r) => r.maxRssMb));
@@ -111,13 +118,14 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
   return {
     title: 'Scan',
     body: [
-      `Site: ${count(main)} posts (${count(mainSite.pages)} pages, ${megabytes(mainSite.bytes / 2 ** 20)} of HTML; ${sample ? `${count(sample.targets)} targets of which ${count(sample.arxiv)} arXiv` : ''}), median of ${reps} runs, each in a fresh process.`,
+      `Site: ${count(main)} posts (${count(mainSite.pages)} pages, ${megabytes(mainSite.bytes / 2 ** 20)} of HTML; ${sample ? `${count(sample.targets)} targets of which ${count(sample.arxiv)} arXiv` : ''}), median of ${reps} runs, each in a fresh process. ` +
+        `Parallelism available (${ctx.cores} threads spinning at once, before and after): ${effective.map((e) => e.toFixed(2)).join(' and ')} cores' worth.`,
       table(['subject', 'wall', 'cpu', 'vs Tokenizer', 'vs Parser', 'peak RSS'], rows),
       'Peak RSS as the site grows (fresh process per size):',
       table(['posts', 'pages', 'HTML', `scan (${ctx.cores} workers)`, 'scan RSS', 'send --dry-run', 'dry-run RSS', 'dry-run results held'],
         growth.map((g) => [count(g.posts), count(g.pages), megabytes(g.mb), seconds(g.scanN.wallMs), megabytes(g.scanN.maxRssMb), seconds(g.dry.wallMs), megabytes(g.dry.maxRssMb), count(g.dry.results)])),
     ],
     checks,
-    data: { main, runs: Object.fromEntries(runs), dry, growth },
+    data: { main, effectiveCores: effective, runs: Object.fromEntries(runs), dry, growth },
   };
 }

@@ -29,12 +29,11 @@ import { sinceVerdict } from './lifecycle/since.ts';
 import { checkGone } from './lifecycle/gone.ts';
 import type { SourceCheck } from './lifecycle/gone.ts';
 import type { HttpClient } from './net/types.ts';
-import { createHttpClient } from './net/http.ts';
+import { createClientFor } from './net/client.ts';
 import { createLimiter } from './net/limiter.ts';
 import { DEFAULT_RETRY } from './net/retry.ts';
 import type { NetContext } from './net/attempt.ts';
 import { sleep } from './net/attempt.ts';
-import { userAgent } from './version.ts';
 
 export type LinkbackEvent =
   | { type: 'page'; file: string; kind: 'post' | 'listing' | 'other' | 'unchanged' | 'error'; reason: string }
@@ -126,18 +125,7 @@ export function baseline(input: OptionsInput, deps: SendDeps = {}): Promise<Send
   return send({ ...input, markExisting: true }, deps);
 }
 
-/** The HTTP client every run uses unless one is injected: the options' timeouts, SSRF guard and connectTo. */
-export function createClientFor(options: Options): HttpClient {
-  return createHttpClient({
-    userAgent: userAgent(options.contact),
-    allowPrivate: options.allowPrivate,
-    connectTimeoutMs: options.connectTimeout,
-    timeoutMs: options.timeout,
-    maxRedirects: 10,
-    maxBodyBytes: 5 * 1024 * 1024,
-    connectTo: options.connectTo,
-  });
-}
+export { createClientFor };
 
 /** The limiter, retry rules and clock of one run, shared by every request it makes. */
 export function netContextFor(options: Options, client: HttpClient, now: () => Date, signal?: AbortSignal): NetContext {

@@ -6,11 +6,10 @@ import type { OptionsInput } from '../options.ts';
 import { parseSettings } from '../options.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../net/types.ts';
 import { FetchError } from '../net/types.ts';
-import { createHttpClient } from '../net/http.ts';
+import { createClientFor } from '../net/client.ts';
 import { createLimiter } from '../net/limiter.ts';
 import { DEFAULT_RETRY } from '../net/retry.ts';
 import { sleep } from '../net/attempt.ts';
-import { userAgent } from '../version.ts';
 import { createScope } from '../scope.ts';
 import { arxivTarget } from './arxiv.ts';
 import { discoverPage } from './discover-page.ts';
@@ -71,15 +70,7 @@ export async function discover(url: string, input: DiscoverOptions = {}, deps: D
   }
 
   const owned = deps.client === undefined;
-  const inner = deps.client ?? createHttpClient({
-    userAgent: userAgent(options.contact),
-    allowPrivate: options.allowPrivate,
-    connectTimeoutMs: options.connectTimeout,
-    timeoutMs: options.timeout,
-    maxRedirects: 10,
-    maxBodyBytes: 5 * 1024 * 1024,
-    connectTo: options.connectTo,
-  });
+  const inner = deps.client ?? createClientFor(options);
   const seen = recording(inner);
   try {
     const found = await discoverPage({
