@@ -82,11 +82,15 @@ interface Slot {
  * worker.ts; where tsx cannot be found this throws and the pool is not used.
  */
 function startWorker(setup: WorkerSetup): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
+  // A page's garbage dies young: V8 would grow each worker's young generation to 48 MB under this
+  // allocation rate, and the process's peak RSS with it (measured: 225 MB at 50,000 posts; 8 MB: 175 MB,
+  // no slower).
+  const options = { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 8 } };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), options);
   const tsx = import.meta.resolve('tsx/esm/api');
   const script = new URL('./worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(code, { eval: true, workerData: setup });
+  return new Worker(code, { ...options, eval: true });
 }
 
 /**
