@@ -90,7 +90,7 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
   const sample = runs.get('scan1')?.[0];
   const dryWall = median(dry.map((r) => r.wallMs));
   const rows = subjects.map((s) => [s.label, seconds(wall(s.key)), seconds(cpu(s.key)), times(wall(s.key) / base), times(wall(s.key) / baseParser), megabytes(rss(s.key))]);
-  rows.push([`linkback send --dry-run (library send(), default workers)`, seconds(dryWall), seconds(median(dry.map((r) => r.cpuMs))), times(dryWall / base), times(dryWall / baseParser), megabytes(median(dry.map((r) => r.maxRssMb)))]);
+  rows.push([`linkback send --dry-run (send(), rows held as the CLI's table does, default workers)`, seconds(dryWall), seconds(median(dry.map((r) => r.cpuMs))), times(dryWall / base), times(dryWall / baseParser), megabytes(median(dry.map((r) => r.maxRssMb)))]);
 
   // Peak RSS as the site grows, one fresh process per size.
   const growth: Array<{ posts: number; pages: number; mb: number; scanN: ScanRun; dry: SendRun }> = [];

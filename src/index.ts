@@ -22,7 +22,8 @@ export type { DiscoverDeps, DiscoverOptions, DiscoverReport, Fetched } from './t
 export { readStatus } from './state/status.ts';
 export type { NotificationRecord, RecordStatus, StateStatus } from './state/status.ts';
 export { formatJson } from './report/json.ts';
-export { formatTable, formatSummary } from './report/table.ts';
+export { TABLE_ROWS, formatTable, formatSummary, tableRows } from './report/table.ts';
+export type { TableOptions } from './report/table.ts';
 export { formatStatus } from './report/status.ts';
 export { formatDiscovery } from './report/discover.ts';
 export type { Paint } from './report/table.ts';

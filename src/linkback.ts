@@ -58,6 +58,12 @@ export interface SendDeps {
    * which is then only read for a home page missing from the list. Added for src/integrations/.
    */
   pages?: readonly PageSource[];
+  /**
+   * Which results the report holds; default: all. Every result is still counted in the summary and emitted
+   * as a 'result' event, so a caller that shows only some (the CLI's table: report/table.ts tableRows) keeps
+   * memory flat on a big site: a row per post and target is 500,000 rows for 50,000 posts.
+   */
+  keepResult?: (result: Result) => boolean;
 }
 
 export interface Summary {
@@ -191,8 +197,9 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       pendingUnlinked(known.unlinked ?? [], new Set(), get, pair, flags).length === 0;
   };
 
+  const keep = deps.keepResult ?? (() => true);
   const report = (result: Result) => {
-    results.push(result);
+    if (keep(result)) results.push(result);
     summary[countKey(result.status)]++;
     emit({ type: 'result', result });
   };
@@ -364,6 +371,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   };
   const scanOptions: ScanOptions = {
     skip: options.dryRun ? undefined : unchanged,
+    ...(options.workers !== null ? { workers: options.workers } : {}),
     onWarning: (warning) => {
       warnings.push(warning);
       emit({ type: 'warning', file: warning.file, message: warning.message });
@@ -403,14 +411,17 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
         continue;
       }
     }
-    const targets = resolveTargets(post.links, options.arxivEndpoint, exclude).filter((t) => scope.target(t.url));
+    // Every target the post links, excluded or not (`present`), and those this run handles (`targets`); one
+    // mapping when nothing is excluded (the usual case: it runs for every link of every post).
+    const all = resolveTargets(post.links, options.arxivEndpoint, []);
+    const targets = (exclude.length === 0 ? all : resolveTargets(post.links, options.arxivEndpoint, exclude)).filter((t) => scope.target(t.url));
     const linked = new Set(targets.map((t) => t.url));
     const known = state.getPost(post.url);
     const fingerprint = postFingerprint(post);
     const pair = { fingerprint, postFingerprint: known?.fingerprint };
     // Dropped: no longer in the post at all. A link still there but now excluded by the settings is not dropped,
     // and an excluded target is never told anything.
-    const present = new Set(resolveTargets(post.links, options.arxivEndpoint, []).map((t) => t.url));
+    const present = new Set(all.map((t) => t.url));
     const dropped = unique([...(known?.targets ?? []), ...(known?.unlinked ?? [])])
       .filter((url) => !present.has(url) && scope.excludedBy(url) === null);
     summary.targets += targets.length;

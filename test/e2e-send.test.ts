@@ -6,7 +6,7 @@ import { cp, mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { send } from '../src/index.ts';
+import { parseOptions, send } from '../src/index.ts';
 import type { OptionsInput } from '../src/index.ts';
 import { startSimulatedWeb } from '../example/web.ts';
 import type { SimulatedWeb } from '../example/web.ts';
@@ -125,6 +125,32 @@ test('--dry-run discovers (GET only), reports what it would send, and records no
   // …so a real run afterwards still sends everything.
   const real = await send(options);
   assert.equal(real.summary.sent, 8);
+});
+
+test('keepResult: the report holds only the rows asked for; the summary and the events still count every one', async (t) => {
+  const { web, options } = await setup(t);
+  const events: string[] = [];
+  const report = await send(options, {
+    keepResult: (r) => r.status === 'failed',
+    onEvent: (e) => { if (e.type === 'result') events.push(e.result.status); },
+  });
+  assert.equal(web.notifications().length, 9, 'every notification still went out');
+  assert.deepEqual(report.results.map((r) => r.status), ['failed']);
+  assert.equal(report.summary.sent, 8);
+  assert.equal(report.summary.failed, 1);
+  assert.equal(events.filter((s) => s === 'sent').length, 8);
+});
+
+test('workers: the same report with page parsing on two threads as on the calling thread alone', async (t) => {
+  const { options } = await setup(t);
+  // Rows come in the order answers arrive, which the network decides: compared as sets.
+  const key = (x: { source: string; target: string }) => `${x.source} ${x.target}`;
+  const strip = (r: Awaited<ReturnType<typeof send>>) => ({ results: [...r.results].sort((a, b) => key(a).localeCompare(key(b))), summary: r.summary, warnings: r.warnings });
+  const one = await send({ ...options, dryRun: true, workers: 1 });
+  const two = await send({ ...options, dryRun: true, workers: 2 });
+  assert.equal(one.summary.dryRun, 9);
+  assert.deepEqual(strip(two), strip(one));
+  assert.throws(() => parseOptions({ ...options, workers: 0 }), /"workers"/);
 });
 
 test('targets on loopback are refused without allowPrivate, and the server receives nothing', async (t) => {

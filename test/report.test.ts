@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pc from 'picocolors';
-import { formatDiscovery, formatStatus, formatTable } from '../src/index.ts';
+import { TABLE_ROWS, formatDiscovery, formatStatus, formatTable, tableRows } from '../src/index.ts';
 import type { DiscoverReport, NotificationRecord, Result, SendReport, StateStatus } from '../src/index.ts';
 
 const plain = pc.createColors(false);
@@ -101,4 +101,44 @@ test('send table: pairs done in earlier runs are one line unless verbose', () =>
   const verbose = formatTable(r, plain, { verbose: true });
   assert.match(verbose, /^Skipped \(3\)$/m);
   for (const n of [1, 2, 3]) assert.ok(verbose.includes(`-> https://t${n}.example/`));
+});
+
+test('send table: the first TABLE_ROWS of a status, then "… and N more" counted from the summary', () => {
+  const row = (n: number): Result => ({ source: 'https://a.example/p/', target: `https://t${n}.example/`, protocol: 'trackback', endpoint: `https://t${n}.example/tb`, status: 'dry-run', code: 'dry-run', message: 'would send trackback' });
+  const total = TABLE_ROWS + 37;
+  const all = Array.from({ length: total }, (_, n) => row(n));
+  const r = { ...report(all), summary: { ...report(all).summary, skipped: 0, dryRun: total } } as SendReport;
+  const text = formatTable(r, plain);
+  assert.match(text, new RegExp(`^Would send \\(dry run\\) \\(${total}\\)$`, 'm'));
+  assert.ok(text.includes(`-> https://t${TABLE_ROWS - 1}.example/\n`));
+  assert.ok(!text.includes(`-> https://t${TABLE_ROWS}.example/\n`), 'row past the limit not listed');
+  assert.match(text, /^ {2}… and 37 more \(--verbose or --json lists every one\)$/m);
+  assert.ok(formatTable(r, plain, { verbose: true }).includes(`-> https://t${total - 1}.example/\n`));
+
+  // What tableRows keeps is exactly what the table lists: the same text from far fewer rows held.
+  const keep = tableRows();
+  const held = all.filter((x) => keep(x));
+  assert.equal(held.length, TABLE_ROWS);
+  assert.equal(formatTable({ ...r, results: held }, plain), text);
+});
+
+test('send table: tableRows drops rows only counted (done in earlier runs) and, with statuses, other sections', () => {
+  const done = (n: number): Result => ({ source: 'https://a.example/p/', target: `https://d${n}.example/`, protocol: 'webmention', endpoint: 'https://d.example/wm', status: 'skipped', code: 'already-done', message: 'already sent' });
+  const failed: Result = { source: 'https://a.example/p/', target: 'https://f.example/', protocol: 'trackback', endpoint: 'https://f.example/tb', status: 'failed', code: 'rejected', message: 'error 1' };
+  const all = [done(1), failed, done(2), done(3)];
+  const r = { ...report(all), summary: { ...report(all).summary, skipped: 3, failed: 1 } } as SendReport;
+  const keep = tableRows();
+  const held = all.filter((x) => keep(x));
+  assert.deepEqual(held, [failed]);
+  const text = formatTable({ ...r, results: held }, plain);
+  assert.equal(text, formatTable(r, plain));
+  assert.match(text, /^3 already done in earlier runs \(--verbose lists them\)$/m);
+
+  const quiet = tableRows({ statuses: ['failed'] });
+  assert.deepEqual(all.filter((x) => quiet(x)), [failed]);
+  const quietText = formatTable({ ...r, results: [failed] }, plain, { statuses: ['failed'] });
+  assert.ok(!quietText.includes('already done'), 'quiet lists failures only');
+  assert.match(quietText, /^Failed \(1\)$/m);
+  const verbose = tableRows({ verbose: true });
+  assert.equal(all.filter((x) => verbose(x)).length, 4);
 });

@@ -1,7 +1,8 @@
 // `linkback send`: the main job. Progress and narration go to stderr; stdout gets exactly the result
 // (the table for people, or one JSON document).
 import type { Command } from 'commander';
-import { LinkbackError, assertInput, formatJson, formatTable, send } from '../index.ts';
+import { LinkbackError, assertInput, formatJson, formatTable, send, tableRows } from '../index.ts';
+import type { TableOptions } from '../index.ts';
 import type { LinkbackEvent, Paint, SendReport } from '../index.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
 import { addSettingFlags } from './flags.ts';
@@ -83,10 +84,13 @@ async function runSend(siteDir: string | undefined, parsed: Record<string, unkno
     if (off) unsubscribe.push(off);
   }
 
+  // --json lists every row; the table holds only the rows it will list (memory stays flat on a big site).
+  const table: TableOptions = quiet ? { statuses: ['failed'] } : { verbose };
   let report: SendReport;
   try {
     report = await send(options, {
       signal: stop.signal,
+      ...(parsed.json ? {} : { keepResult: tableRows(table) }),
       onEvent: (event) => {
         progress.event(event);
         narrate(event, progress, { quiet, verbose }, paintFor(io.stderr, io.env, parsed.color));
@@ -98,10 +102,9 @@ async function runSend(siteDir: string | undefined, parsed: Record<string, unkno
   }
 
   if (parsed.json) io.stdout.write(`${formatJson(report)}\n`);
-  else if (quiet) io.stdout.write(`${formatTable({ ...report, results: report.results.filter((r) => r.status === 'failed') }, paint)}\n`);
   else {
-    io.stdout.write(`${formatTable(report, paint, { verbose })}\n`);
-    if (report.summary.posts === 0 && report.summary.unchangedPosts === 0) {
+    io.stdout.write(`${formatTable(report, paint, table)}\n`);
+    if (!quiet && report.summary.posts === 0 && report.summary.unchangedPosts === 0) {
       io.stderr.write(`linkback: hint: no page of ${options.site ?? options.feed ?? options.sitemap} was recognised as a post (${report.summary.pages} pages read). ` +
         '--verbose shows why each page was not; --include-undated, --post-selector and --content-selector help with unusual themes.\n');
     }

@@ -20,30 +20,71 @@ const TITLES: Record<Status, string> = {
   skipped: 'Skipped',
 };
 
-export function formatTable(report: SendReport, paint: Paint, options: { verbose?: boolean } = {}): string {
+/** Rows listed per status before "… and N more": a person reads the first ones; --verbose and --json give all. */
+export const TABLE_ROWS = 100;
+
+export interface TableOptions {
+  /** List every row (also those done in earlier runs) instead of TABLE_ROWS per status. */
+  verbose?: boolean;
+  /** Which statuses get a section (default: all); --quiet shows failures only. */
+  statuses?: readonly Status[];
+}
+
+export function formatTable(report: SendReport, paint: Paint, options: TableOptions = {}): string {
+  const limit = options.verbose ? Infinity : TABLE_ROWS;
   const lines: string[] = [];
   for (const status of ORDER) {
+    if (options.statuses && !options.statuses.includes(status)) continue;
     const rows = report.results.filter((r) => r.status === status);
-    if (rows.length === 0) continue;
+    // The summary counts every row; the report may hold only the ones a table lists (tableRows below).
+    const total = Math.max(countOf(report, status), rows.length);
+    if (total === 0) continue;
     // Skipped rows are what earlier runs did; list them only when asked.
     if (status === 'skipped' && !options.verbose) {
-      const already = rows.filter((r) => r.code === 'already-done').length;
       const other = rows.filter((r) => r.code !== 'already-done');
       if (other.length > 0) {
         lines.push(paint.bold(`${TITLES[status]} (${other.length})`));
-        for (const r of other) lines.push(formatRow(r, paint));
+        for (const r of other.slice(0, limit)) lines.push(formatRow(r, paint));
       }
-      const more = other.length > 0 ? `  … and ${already}` : `${already}`;
-      if (already) lines.push(paint.dim(`${more} already done in earlier runs (--verbose lists them)`));
+      const rest = total - Math.min(other.length, limit);
+      const what = other.length < limit ? 'already done in earlier runs' : 'more, most already done in earlier runs';
+      if (rest > 0) lines.push(paint.dim(`${other.length > 0 ? '  … and ' : ''}${rest} ${what} (--verbose lists them)`));
       lines.push('');
       continue;
     }
-    lines.push(paint.bold(`${TITLES[status]} (${rows.length})`));
-    for (const r of rows) lines.push(formatRow(r, paint));
+    if (rows.length === 0) continue;
+    lines.push(paint.bold(`${TITLES[status]} (${total})`));
+    const shown = rows.slice(0, limit);
+    for (const r of shown) lines.push(formatRow(r, paint));
+    if (total > shown.length) lines.push(paint.dim(`  … and ${total - shown.length} more (--verbose or --json lists every one)`));
     lines.push('');
   }
   lines.push(formatSummary(report, paint));
   return lines.join('\n');
+}
+
+/**
+ * A SendDeps.keepResult filter that holds only what formatTable will list with the same options: on a big
+ * site a run makes a row per post and target (500,000 for 50,000 posts), and holding them all would make
+ * memory grow with the site for a table that shows the first TABLE_ROWS of each status anyway.
+ */
+export function tableRows(options: TableOptions = {}): (result: Result) => boolean {
+  if (options.verbose) return (r) => !options.statuses || options.statuses.includes(r.status);
+  const held = new Map<Status, number>();
+  return (r) => {
+    if (options.statuses && !options.statuses.includes(r.status)) return false;
+    if (r.status === 'skipped' && r.code === 'already-done') return false; // only counted
+    const count = held.get(r.status) ?? 0;
+    if (count >= TABLE_ROWS) return false;
+    held.set(r.status, count + 1);
+    return true;
+  };
+}
+
+function countOf(report: SendReport, status: Status): number {
+  const s = report.summary;
+  const count = status === 'dry-run' ? s.dryRun : status === 'no-endpoint' ? s.noEndpoint : s[status];
+  return count ?? 0;
 }
 
 function formatRow(r: Result, paint: Paint): string {
