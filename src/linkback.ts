@@ -341,7 +341,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
     if (stopped()) return;
     if (plan.mode === 'update' && previous) return resend(post, target.url, previous, plan.fingerprint, why);
-    return first(post, target, previous, plan.fingerprint ?? postFingerprint(post));
+    return first(post, target, previous, plan.fingerprint ?? pair.fingerprint ?? postFingerprint(post));
   };
 
   // Posts stream in from the input; pairs run concurrently, but only a bounded number are pending at once so
