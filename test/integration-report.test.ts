@@ -2,13 +2,14 @@
 // the simulated web: one line per notification worth a look, warnings for failures, the summary last.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { send } from '../src/index.ts';
 import type { OptionsInput } from '../src/index.ts';
 import { reportLines } from '../src/integrations/report.ts';
+import { sendAfterBuild } from '../src/integrations/run.ts';
 import { startSimulatedWeb } from '../example/web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -59,4 +60,38 @@ test('a dry run says what would be sent; a second run logs only the summary', as
   const again = reportLines(await send(options));
   assert.deepEqual(again.map((l) => l.level), ['info'], 'already-done pairs are counted, not listed');
   assert.match(again[0]?.message ?? '', /0 sent · 0 failed/);
+});
+
+test('the integrations read the project\'s linkback.config.json and LINKBACK_* like the command line; their own options win', async (t) => {
+  const options = await setup(t);
+  const { site, ...library } = options;
+  const project = await mkdtemp(join(tmpdir(), 'linkback-project-'));
+  t.after(() => rm(project, { recursive: true, force: true }));
+  await writeFile(join(project, 'linkback.config.json'), JSON.stringify({ dryRun: true, state: 'from-config/state.json' }));
+  const lines: string[] = [];
+  const log = (line: { message: string }) => lines.push(line.message);
+  const base = { site: String(site), failOnError: true, log, cwd: project, env: {} };
+
+  // Only the config file says dryRun: nothing is sent or recorded.
+  const { state: _state, ...withoutState } = library;
+  const dry = await sendAfterBuild({ ...base, options: withoutState });
+  assert.equal(dry?.dryRun, true);
+  assert.equal(dry?.summary.dryRun, 9);
+  // An environment variable beats the config file, and the plugin's own options beat both.
+  const envWins = await sendAfterBuild({ ...base, env: { LINKBACK_DRY_RUN: '0', LINKBACK_STATE: join(project, 'env-state.json') }, options: withoutState, failOnError: false });
+  assert.equal(envWins?.dryRun, false);
+  assert.equal(envWins?.summary.sent, 8);
+  await stat(join(project, 'env-state.json'));
+  const pluginWins = await sendAfterBuild({ ...base, env: { LINKBACK_DRY_RUN: '0' }, options: { ...withoutState, dryRun: true }, failOnError: false });
+  assert.equal(pluginWins?.dryRun, true);
+  // The config's relative state path is taken from the config file's folder, whatever the current folder.
+  const configState = await sendAfterBuild({ ...base, options: { ...withoutState, dryRun: false }, failOnError: false });
+  assert.equal(configState?.summary.sent, 8);
+  await stat(join(project, 'from-config/state.json'));
+
+  // A typo in the project's config stops the run with the key named, as on the command line.
+  await writeFile(join(project, 'linkback.config.json'), JSON.stringify({ concurency: 4 }));
+  const bad = await sendAfterBuild({ ...base, options: withoutState, failOnError: false });
+  assert.equal(bad, null);
+  assert.ok(lines.some((l) => /concurency.*did you mean "concurrency"/.test(l)), lines.join('\n'));
 });

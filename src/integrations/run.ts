@@ -1,5 +1,6 @@
 // One linkback run after a generator's build, shared by the Eleventy plugin and the Astro integration: send,
 // log through the generator's logger (never the console), and fail the build only when the user asked.
+import { resolveLayers } from '../config.ts';
 import { send } from '../linkback.ts';
 import type { SendReport } from '../linkback.ts';
 import type { PageSource } from '../site/pages.ts';
@@ -18,13 +19,20 @@ export interface AfterBuild {
   log: BuildLog;
   /** The pages the generator just wrote, when it hands them over (no second read of the folder). */
   pages?: readonly PageSource[];
+  /** Where the project's linkback.config.json is looked for (upward); default: the current folder. */
+  cwd?: string;
+  /** LINKBACK_* variables; default: process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Resolves with the report, or null when linkback could not run; rejects only when failOnError is set. */
 export async function sendAfterBuild(run: AfterBuild): Promise<SendReport | null> {
   let report: SendReport;
   try {
-    report = await send({ ...run.options, site: run.site }, run.pages ? { pages: run.pages } : {});
+    // The same layers as the command line, with the plugin's options in the place of flags: a project's
+    // linkback.config.json and LINKBACK_* variables apply to `linkback send` and to the build alike.
+    const { options } = await resolveLayers({ cwd: run.cwd ?? process.cwd(), env: run.env ?? process.env, flags: { ...run.options } });
+    report = await send({ ...options, site: run.site }, run.pages ? { pages: run.pages } : {});
   } catch (error) {
     const message = `not run: ${error instanceof Error ? error.message : String(error)}`;
     run.log({ level: 'error', message, summary: true });
