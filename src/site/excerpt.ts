@@ -2,8 +2,13 @@
 
 export const EXCERPT_MAX = 300;
 
+// Anything collapsing would change: whitespace other than a space, two in a row, or at either end. Most
+// titles and descriptions have none, and are then returned as they are instead of copied (a regex test
+// allocates nothing; the replace and trim each built a new string).
+const UNCOLLAPSED = /[^\S ]| {2}|^ | $/;
+
 export function collapseWhitespace(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return UNCOLLAPSED.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
 }
 
 /**
@@ -13,6 +18,8 @@ export function collapseWhitespace(text: string): string {
  */
 export function cutExcerpt(text: string, max = EXCERPT_MAX): string {
   const clean = collapseWhitespace(text);
+  // No more UTF-16 units than the limit: no more code points either, nothing to cut.
+  if (clean.length <= max) return clean;
   const chars = Array.from(clean);
   if (chars.length <= max) return clean;
   const head = chars.slice(0, max - 1);

@@ -1,13 +1,20 @@
-// Parsing pages on worker threads: the main thread walks, reads and hashes (so the incremental re-run
-// still skips an unchanged page before anything parses it), the workers decode, parse, classify and build
-// the posts. A page travels as a copy of its bytes (not transferred), so that if a worker dies the main
-// thread can still read the page itself.
+// Parsing pages on worker threads: the calling thread walks, reads and hashes (so the incremental re-run
+// still skips an unchanged page before anything parses it) and hands pages to the workers, who decode,
+// parse, classify and build the posts; pages the workers cannot take yet it parses itself (./scan.ts). A
+// page travels as a copy of its bytes (not transferred), so that if a worker dies the calling thread can
+// still read the page itself.
 
 import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { SiteContext } from './post.ts';
 import type { ScannedPage, SiteOptions, SiteWarning } from './types.ts';
+
+/**
+ * Jobs go out once this many are waiting (or at the end of the turn): the calling thread reads and parses pages
+ * in long synchronous runs, and a worker must not wait for the end of one to get work.
+ */
+const BATCH = 4;
 
 export interface ParseJob {
   file: string;
@@ -33,6 +40,10 @@ export interface ParsePool {
   parse(job: ParseJob): Promise<ParsedPage>;
   /** False once a worker died: the rest of the scan runs on the main thread. */
   readonly healthy: boolean;
+  /** Pages handed to the pool and not answered yet (answers that already arrived are taken first). */
+  readonly backlog: number;
+  /** Worker threads. */
+  readonly size: number;
   close(): Promise<void>;
 }
 
@@ -40,7 +51,7 @@ export class PoolFailure extends Error {
   override name = 'PoolFailure';
 }
 
-/** Worker threads for a scan: `requested` when given, else one per core (none on a single core). */
+/** Threads that parse pages, the calling thread included: `requested` when given, else one per core (at most 8). */
 export function poolSize(requested: number | undefined): number {
   if (requested !== undefined) return Math.max(1, Math.floor(requested));
   return Math.min(availableParallelism(), 8);
@@ -58,7 +69,7 @@ export function fromWorkerSetup(setup: WorkerSetup['site']): SiteContext {
   };
 }
 
-type Reply = { id: number; parsed: ParsedPage } | { id: number; error: string };
+export type Reply = { id: number; parsed: ParsedPage } | { id: number; error: string };
 
 interface Waiter {
   resolve: (page: ParsedPage) => void;
@@ -73,7 +84,15 @@ interface Queued {
 
 interface Slot {
   worker: Worker;
+  /** The worker's answers come on a port of their own, so that they can also be taken synchronously (see backlog). */
+  replies: MessagePort;
   pending: Map<number, Waiter>;
+}
+
+/** What a worker is started with: the setup, and the port to answer on. */
+export interface WorkerData {
+  setup: WorkerSetup;
+  replies: MessagePort;
 }
 
 /**
@@ -81,11 +100,11 @@ interface Slot {
  * `tsx`), a worker does not inherit tsx's loader (tsx issue #354), so it registers it before importing
  * worker.ts; where tsx cannot be found this throws and the pool is not used.
  */
-function startWorker(setup: WorkerSetup): Worker {
+function startWorker(data: WorkerData): Worker {
   // A page's garbage dies young: V8 would grow each worker's young generation to 48 MB under this
   // allocation rate, and the process's peak RSS with it (measured: 225 MB at 50,000 posts; 8 MB: 175 MB,
   // no slower).
-  const options = { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 8 } };
+  const options = { workerData: data, transferList: [data.replies], resourceLimits: { maxYoungGenerationSizeMb: 8 } };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), options);
   const tsx = import.meta.resolve('tsx/esm/api');
   const script = new URL('./worker.ts', import.meta.url).href;
@@ -94,9 +113,9 @@ function startWorker(setup: WorkerSetup): Worker {
 }
 
 /**
- * Jobs asked for in the same turn of the event loop go out together, a batch per worker: one message
- * each way per batch instead of per page (every message wakes the other thread, and on a busy machine
- * a wake-up can cost more than the page).
+ * Jobs go out a few at a time, a batch to the worker with the least work waiting (every message wakes the
+ * other thread, and on a busy machine a wake-up can cost more than the page); pages come back a few at a
+ * time too, as they are parsed (./worker.ts).
  */
 export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
   let healthy = true;
@@ -111,28 +130,34 @@ export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
     slot.pending.clear();
   };
 
+  const answer = (slot: Slot, replies: Reply[]): void => {
+    for (const reply of replies) {
+      const waiting = slot.pending.get(reply.id);
+      if (!waiting) continue;
+      slot.pending.delete(reply.id);
+      if ('parsed' in reply) waiting.resolve(reply.parsed);
+      else waiting.reject(new Error(reply.error));
+    }
+    // An idle worker must not keep the process alive; a busy one must (see flush()).
+    if (slot.pending.size === 0) slot.worker.unref();
+  };
+
   for (let i = 0; i < size; i++) {
+    const channel = new MessageChannel();
     let worker: Worker;
     try {
-      worker = startWorker(setup);
+      worker = startWorker({ setup, replies: channel.port2 });
     } catch {
       // Cannot start threads here (see startWorker): the scan reads every page on the calling thread.
+      channel.port1.close();
       healthy = false;
       break;
     }
-    // An idle worker must not keep the process alive; a busy one must (see flush()).
     worker.unref();
-    const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (replies: Reply[]) => {
-      for (const reply of replies) {
-        const waiting = slot.pending.get(reply.id);
-        if (!waiting) continue;
-        slot.pending.delete(reply.id);
-        if ('parsed' in reply) waiting.resolve(reply.parsed);
-        else waiting.reject(new Error(reply.error));
-      }
-      if (slot.pending.size === 0) worker.unref();
-    });
+    const slot: Slot = { worker, replies: channel.port1, pending: new Map() };
+    slot.replies.on('message', (replies: Reply[]) => answer(slot, replies));
+    // The worker (ref'd while busy) keeps the process alive, never its answer port.
+    slot.replies.unref();
     worker.on('error', (error) => fail(slot, `parse worker failed: ${error.message}`));
     worker.on('exit', (code) => fail(slot, `parse worker exited (${code})`));
     slots.push(slot);
@@ -165,12 +190,27 @@ export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
     get healthy() {
       return healthy;
     },
+    get size() {
+      return slots.length;
+    },
+    get backlog() {
+      // Answers that arrived while this thread was busy count as answered: taken here, synchronously.
+      let n = queued.length;
+      for (const slot of slots) {
+        for (let m = receiveMessageOnPort(slot.replies); m !== undefined; m = receiveMessageOnPort(slot.replies)) {
+          answer(slot, m.message as Reply[]);
+        }
+        n += slot.pending.size;
+      }
+      return n;
+    },
     parse(job: ParseJob): Promise<ParsedPage> {
       if (!healthy) return Promise.reject(new PoolFailure('parse workers unavailable'));
       const id = nextId++;
       return new Promise<ParsedPage>((resolve, reject) => {
         queued.push({ id, job, waiter: { resolve, reject } });
-        if (!flushing) {
+        if (queued.length >= BATCH) flush();
+        else if (!flushing) {
           flushing = true;
           setImmediate(flush);
         }
@@ -182,6 +222,7 @@ export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
       await Promise.all(slots.map((slot) => {
         slot.worker.removeAllListeners('exit');
         fail(slot, 'scan closed');
+        slot.replies.close();
         return slot.worker.terminate();
       }));
     },

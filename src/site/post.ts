@@ -83,6 +83,8 @@ export function contentRegion(facts: PageFacts): Region {
   return 'body';
 }
 
+const ABSOLUTE_HTTP = /^https?:\/\//i;
+
 function contentLinks(facts: PageFacts, region: Region, postUrl: URL, ownHosts: Set<string>, warnings: string[]): string[] {
   const bit = regionBit(region);
   const base = (facts.meta.base ? parseHttp(facts.meta.base, postUrl) : null) ?? postUrl;
@@ -90,7 +92,9 @@ function contentLinks(facts: PageFacts, region: Region, postUrl: URL, ownHosts: 
   const out: string[] = [];
   for (const link of facts.links) {
     if (!(link.regions & bit)) continue;
-    const url = parseHttp(link.href, base);
+    // An href that starts with http(s):// ignores any base (WHATWG URL: "special authority slashes"), and
+    // without one the URL parser does not parse the base again for every link.
+    const url = parseHttp(link.href, ABSOLUTE_HTTP.test(link.href) ? undefined : base);
     if (url === null && /^https?:/i.test(link.href)) warnings.push(`not a valid URL, skipped: ${link.href.slice(0, 80)}`);
     if (url === null || isOwnHost(url, ownHosts) || seen.has(url.href)) continue;
     if (url.href.length > MAX_URL_LENGTH) {

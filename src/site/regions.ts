@@ -70,9 +70,11 @@ addClassRole(NOISE_CLASSES, Role.NOISE);
 export interface ClassInfo {
   tokens: readonly string[];
   roles: number;
+  /** microformats2 dt-published is one of the tokens. */
+  dtPublished: boolean;
 }
 
-const NO_CLASS: ClassInfo = { tokens: [], roles: 0 };
+const NO_CLASS: ClassInfo = { tokens: [], roles: 0, dtPublished: false };
 // A theme writes the same few class values on every page ("post-link", a highlighter's "n", "o", "p"):
 // splitting each once per scan instead of once per element. Bounded: cleared when full.
 const classCache = new Map<string, ClassInfo>();
@@ -85,11 +87,38 @@ export function classInfo(value: string | undefined): ClassInfo {
     const tokens = classTokens({ class: value });
     let roles = 0;
     for (const c of tokens) roles |= CLASS_ROLES.get(c) ?? 0;
-    info = { tokens, roles };
+    info = { tokens, roles, dtPublished: tokens.includes('dt-published') };
     if (classCache.size >= CLASS_CACHE_SIZE) classCache.clear();
     classCache.set(value, info);
   }
   return info;
+}
+
+/**
+ * The attributes of an element that the reader looks at, first occurrence of each (as browsers keep it).
+ * One record with fixed fields instead of htmlparser2's object of every attribute: that object costs an
+ * allocation and a store per attribute, and reading it (a different shape on nearly every element) was a
+ * slow, megamorphic lookup per field (see ./page.ts for the figures).
+ */
+export interface Attributes {
+  class: string | undefined;
+  id: string | undefined;
+  role: string | undefined;
+  href: string | undefined;
+  rel: string | undefined;
+  itemprop: string | undefined;
+  itemscope: string | undefined;
+  itemtype: string | undefined;
+  content: string | undefined;
+  name: string | undefined;
+  property: string | undefined;
+  httpEquiv: string | undefined;
+  datetime: string | undefined;
+  value: string | undefined;
+  title: string | undefined;
+  type: string | undefined;
+  /** Only when there are selector hints: the attributes they name (and class and id), for matches(). */
+  hinted: Record<string, string> | null;
 }
 
 /** Roles that make an element's header/footer the post's own rather than the site's. */
@@ -97,9 +126,9 @@ export const POST_ROLES = Role.ARTICLE | Role.HENTRY | Role.CONTENT | Role.MAIN 
 
 /**
  * `inside`: the roles of the open elements around this one (a mask of Role bits); only whether we are in
- * a post (POST_ROLES) or a quote matters here. `cls` is classInfo(attribs.class), for callers that have it.
+ * a post (POST_ROLES) or a quote matters here. `cls` is classInfo(attrs.class), for callers that have it.
  */
-export function rolesOf(tag: string, attribs: Record<string, string>, inside: number, hints: Hints, cls: ClassInfo = classInfo(attribs.class)): number {
+export function rolesOf(tag: string, attrs: Attributes, inside: number, hints: Hints, cls: ClassInfo = classInfo(attrs.class)): number {
   let roles = cls.roles;
   switch (tag) {
     case 'head':
@@ -129,20 +158,32 @@ export function rolesOf(tag: string, attribs: Record<string, string>, inside: nu
       if ((inside & Role.QUOTE) === 0) roles |= (inside & POST_ROLES) !== 0 ? Role.NOISE : Role.CHROME | Role.NOISE;
       break;
   }
-  const role = attribs.role;
+  const role = attrs.role;
   if (role !== undefined) {
     const name = role.trim().toLowerCase();
     if (name === 'main') roles |= Role.MAIN;
     if (CHROME_ROLES.has(name)) roles |= Role.CHROME | Role.NOISE;
   }
-  if (hints.postSelector && matches(hints.postSelector, tag, attribs)) roles |= Role.POST_SELECTOR;
-  if (hints.contentSelector && matches(hints.contentSelector, tag, attribs)) roles |= Role.CONTENT_SELECTOR;
-  if (attribs.itemscope !== undefined && SCHEMA_ARTICLE.test(attribs.itemtype?.trim() ?? '')) {
+  if (attrs.hinted !== null) {
+    if (hints.postSelector && matches(hints.postSelector, tag, attrs.hinted)) roles |= Role.POST_SELECTOR;
+    if (hints.contentSelector && matches(hints.contentSelector, tag, attrs.hinted)) roles |= Role.CONTENT_SELECTOR;
+  }
+  if (attrs.itemscope !== undefined && SCHEMA_ARTICLE.test(attrs.itemtype?.trim() ?? '')) {
     roles |= Role.SCHEMA_ARTICLE;
   }
-  if (attribs.itemprop !== undefined && attribs.itemprop.split(/\s+/).includes('articleBody')) roles |= Role.CONTENT;
-  if (attribs.id !== undefined && CHROME_IDS.has(attribs.id)) roles |= Role.CHROME | Role.NOISE;
+  if (attrs.itemprop !== undefined && attrs.itemprop.split(/\s+/).includes('articleBody')) roles |= Role.CONTENT;
+  if (attrs.id !== undefined && CHROME_IDS.has(attrs.id)) roles |= Role.CHROME | Role.NOISE;
   return roles;
+}
+
+/** The attribute names the selector hints look at (class and id always), or null without hints. */
+export function hintedNames(hints: Hints): Set<string> | null {
+  if (hints.postSelector === null && hints.contentSelector === null) return null;
+  const names = new Set(['class', 'id']);
+  for (const compound of [...(hints.postSelector ?? []), ...(hints.contentSelector ?? [])]) {
+    for (const a of compound.attrs) names.add(a.name);
+  }
+  return names;
 }
 
 /** rel values that mark a link as navigation or metadata rather than a citation. */

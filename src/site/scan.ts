@@ -29,6 +29,14 @@ const POOL_AFTER_FILES = 200;
 const READ_AHEAD = 8;
 /** With workers: enough that none waits while the next page in order is still being parsed elsewhere. */
 const PAGES_PER_WORKER = 16;
+/**
+ * The calling thread parses a page itself when the workers already have this many each, answers not yet taken.
+ * `workers: n` is n threads parsing: this one and n - 1 workers. The calling thread has the walk, reads and
+ * hashes besides, so it parses what the workers cannot take. On 2 cores, 2 workers beside a busy calling thread
+ * were 3 threads for 2 cores (bench/scan.ts, 10,000 posts: 13-16 s CPU, 7-9 s); 1 worker and the calling thread:
+ * 11-12 s CPU, 5.6-6 s, both threads 98% busy. At 8 pages the worker never ran dry (4: it idled 20%).
+ */
+const WORKER_BACKLOG = 8;
 
 export async function* scanSite(root: string, options: SiteOptions, scan: ScanOptions = {}): AsyncGenerator<ScannedPage> {
   const hints = readHints(options);
@@ -41,7 +49,7 @@ export async function* scanSite(root: string, options: SiteOptions, scan: ScanOp
   const threads: { pool: ParsePool | null; started: number } = { pool: null, started: 0 };
   const parsePool = (): ParsePool | null => {
     if (threads.pool === null && workers > 1 && (scan.workers !== undefined || threads.started >= POOL_AFTER_FILES)) {
-      threads.pool = createParsePool(workers, toWorkerSetup(options, site));
+      threads.pool = createParsePool(workers - 1, toWorkerSetup(options, site));
     }
     return threads.pool?.healthy ? threads.pool : null;
   };
@@ -109,7 +117,7 @@ async function scanFile(
     return { kind: 'other', file, hash, reason: `not HTML (${sniffed.what})` };
   }
   const job: ParseJob = { file, hash, encoding: sniffed.encoding, declared: sniffed.declared, bytes };
-  if (pool !== null) {
+  if (pool !== null && pool.backlog < WORKER_BACKLOG * pool.size) {
     try {
       const parsed = await pool.parse(job);
       for (const warning of parsed.warnings) warn(warning.file, warning.message);
