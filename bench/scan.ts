@@ -64,7 +64,7 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
     { key: 'tokenizer', label: 'baseline: read + htmlparser2 Tokenizer', args: ['tokenizer', mainSite.root] },
     { key: 'parser', label: 'baseline: read + htmlparser2 Parser (no handlers)', args: ['parser', mainSite.root] },
     { key: 'scan1', label: 'linkback scan, 1 thread', args: ['scan', mainSite.root, '1'] },
-    { key: 'scanN', label: `linkback scan, ${ctx.cores} workers`, args: ['scan', mainSite.root, String(ctx.cores)] },
+    { key: 'scanN', label: `linkback scan, ${ctx.cores} threads (calling + ${ctx.cores - 1} worker${ctx.cores === 2 ? '' : 's'})`, args: ['scan', mainSite.root, String(ctx.cores)] },
   ];
   const runs = new Map<string, ScanRun[]>(subjects.map((s) => [s.key, []]));
   const dry: SendRun[] = [];
@@ -90,7 +90,7 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
   const sample = runs.get('scan1')?.[0];
   const dryWall = median(dry.map((r) => r.wallMs));
   const rows = subjects.map((s) => [s.label, seconds(wall(s.key)), seconds(cpu(s.key)), times(wall(s.key) / base), times(wall(s.key) / baseParser), megabytes(rss(s.key))]);
-  rows.push([`linkback send --dry-run (send(), rows held as the CLI's table does, default workers)`, seconds(dryWall), seconds(median(dry.map((r) => r.cpuMs))), times(dryWall / base), times(dryWall / baseParser), megabytes(median(dry.map((r) => r.maxRssMb)))]);
+  rows.push([`linkback send --dry-run (send(), rows held as the CLI's table does, default threads)`, seconds(dryWall), seconds(median(dry.map((r) => r.cpuMs))), times(dryWall / base), times(dryWall / baseParser), megabytes(median(dry.map((r) => r.maxRssMb)))]);
 
   // Peak RSS as the site grows, one fresh process per size.
   const growth: Array<{ posts: number; pages: number; mb: number; scanN: ScanRun; dry: SendRun }> = [];
@@ -109,7 +109,7 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
   const peakDry = Math.max(...growth.map((g) => g.dry.maxRssMb));
 
   const checks: Check[] = [
-    { name: `scan time, ${count(main)} posts, ${ctx.cores} workers`, target: '<= 1.5x baseline (Tokenizer)', measured: times(wall('scanN') / base), ok: wall('scanN') / base <= 1.5 },
+    { name: `scan time, ${count(main)} posts, ${ctx.cores} threads`, target: '<= 1.5x baseline (Tokenizer)', measured: times(wall('scanN') / base), ok: wall('scanN') / base <= 1.5 },
     { name: `scan time, ${count(main)} posts, 1 thread`, target: '<= 1.5x baseline (Tokenizer)', measured: times(wall('scan1') / base), ok: wall('scan1') / base <= 1.5 },
     { name: 'send --dry-run time', target: '<= 1.5x baseline (Tokenizer)', measured: times(dryWall / base), ok: dryWall / base <= 1.5 },
     { name: 'scan peak RSS, every size', target: '< 300 MB', measured: megabytes(peakScan), ok: peakScan < 300 },
@@ -124,7 +124,7 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
         `Parallelism available (${ctx.cores} threads spinning at once, before and after): ${effective.map((e) => e.toFixed(2)).join(' and ')} cores' worth.`,
       table(['subject', 'wall', 'cpu', 'vs Tokenizer', 'vs Parser', 'peak RSS'], rows),
       'Peak RSS as the site grows (fresh process per size):',
-      table(['posts', 'pages', 'HTML', `scan (${ctx.cores} workers)`, 'scan RSS', 'send --dry-run', 'dry-run RSS', 'dry-run results held'],
+      table(['posts', 'pages', 'HTML', `scan (${ctx.cores} threads)`, 'scan RSS', 'send --dry-run', 'dry-run RSS', 'dry-run results held'],
         growth.map((g) => [count(g.posts), count(g.pages), megabytes(g.mb), seconds(g.scanN.wallMs), megabytes(g.scanN.maxRssMb), seconds(g.dry.wallMs), megabytes(g.dry.maxRssMb), count(g.dry.results)])),
     ],
     checks,

@@ -47,7 +47,7 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   arxivListing: { flags: '--arxiv-listing <template>', description: `page listing a paper's trackbacks, for verify${def('arxivListing')}`, commands: ['verify'] },
   concurrency: { flags: '--concurrency <n>', description: `requests in flight at once${def('concurrency')}`, commands: ['send', 'verify'] },
   perHost: { flags: '--per-host <n>', description: `requests in flight per host${def('perHost')}`, commands: ['send', 'verify'] },
-  workers: { flags: '--workers <n>', description: 'threads that parse pages (default: one per core, at most 8; 1 = none)', commands: SEND },
+  workers: { flags: '--workers <n>', description: 'threads that parse pages, this one included (default: one per core, at most 8; 1 = no worker threads)', commands: SEND },
   timeout: { flags: '--timeout <ms>', description: `total time per request${def('timeout')}`, commands: NET },
   connectTimeout: { flags: '--connect-timeout <ms>', description: `connect time per request${def('connectTimeout')}`, commands: NET },
   retries: { flags: '--retries <n>', description: `retries of a request within a run${def('retries')}`, commands: NET },
