@@ -358,9 +358,16 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   };
   const postDone: Array<Promise<void>> = [];
   let noUrl: string | null = null;
-  // What this run saw, by URL and by file: a post of the state seen under neither has left the site.
+  // What this run saw, by URL and by file: a post of the state seen under neither has left the site. Only
+  // the state's posts are remembered (a first run remembers nothing), so memory follows the state, not the site.
   const seenUrls = new Set<string>();
   const seenFiles = new Set<string>();
+  const sawFile = (file: string) => {
+    if (postsByFile.has(file)) seenFiles.add(file);
+  };
+  const sawUrl = (url: string) => {
+    if (state.getPost(url)) seenUrls.add(url);
+  };
 
   const siteOptions: SiteOptions = {
     siteUrl: options.siteUrl,
@@ -380,7 +387,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const input = await openInput(options, deps, { net: ctx, site: siteOptions, scan: scanOptions, window: options.concurrency });
   for await (const page of input.pages) {
     summary.pages++;
-    seenFiles.add(page.file);
+    sawFile(page.file);
     if (page.kind === 'unchanged') {
       const known = postsByFile.get(page.file);
       if (known) seenUrls.add(known.url);
@@ -395,7 +402,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
     if (noUrl) continue;
     const post = page.post;
-    seenUrls.add(post.url);
+    sawUrl(post.url);
     if (!scope.source(page.file)) {
       emit({ type: 'page', file: page.file, kind: 'other', reason: 'left out by includePaths / excludePaths' });
       continue;
