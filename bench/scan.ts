@@ -21,6 +21,9 @@ interface ScanRun {
   posts: number;
   targets: number;
   arxiv: number;
+  /** Mode live: the calling thread's live heap after a full collection, at 500 pages and at the last sample. */
+  liveFirstMb?: number;
+  liveLastMb?: number;
 }
 
 interface SendRun {
@@ -45,6 +48,7 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
   const mainSite = sites.get(main) as GeneratedSite;
   const script = join(ctx.build, 'bench', 'child', 'scan.js');
   const scan = async (args: string[]): Promise<ScanRun> => lastJson<ScanRun>(await runNode(ctx.build, [script, ...args]));
+  const live = async (root: string): Promise<ScanRun> => lastJson<ScanRun>(await runNode(ctx.build, ['--expose-gc', script, 'live', root, String(ctx.cores)]));
   const dryRun = async (site: GeneratedSite): Promise<SendRun> => {
     const options = {
       site: site.root, siteUrl: SITE_URL, dryRun: true, state: join(ctx.out, 'scan-state', 'none.json'),
@@ -93,13 +97,15 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
   rows.push([`linkback send --dry-run (send(), rows held as the CLI's table does, default threads)`, seconds(dryWall), seconds(median(dry.map((r) => r.cpuMs))), times(dryWall / base), times(dryWall / baseParser), megabytes(median(dry.map((r) => r.maxRssMb)))]);
 
   // Peak RSS as the site grows, one fresh process per size.
-  const growth: Array<{ posts: number; pages: number; mb: number; scanN: ScanRun; dry: SendRun }> = [];
+  const growth: Array<{ posts: number; pages: number; mb: number; scanN: ScanRun; dry: SendRun; live: ScanRun }> = [];
   for (const posts of sizes) {
     const site = sites.get(posts) as GeneratedSite;
     const scanN = posts === main ? (runs.get('scanN')?.[0] as ScanRun) : await scan(['scan', site.root, String(ctx.cores)]);
     const dryRunOnce = posts === main ? (dry[0] as SendRun) : await dryRun(site);
+    // What the scan holds, as opposed to garbage not collected yet (peak RSS counts both).
+    const liveRun = await live(site.root);
     ctx.log(`scan ${count(posts)} posts: scan ${seconds(scanN.wallMs)} / ${megabytes(scanN.maxRssMb)}, send --dry-run ${seconds(dryRunOnce.wallMs)} / ${megabytes(dryRunOnce.maxRssMb)}`);
-    growth.push({ posts, pages: site.pages, mb: site.bytes / 2 ** 20, scanN, dry: dryRunOnce });
+    growth.push({ posts, pages: site.pages, mb: site.bytes / 2 ** 20, scanN, dry: dryRunOnce, live: liveRun });
   }
   const first = growth[0];
   const last = growth[growth.length - 1];
@@ -124,10 +130,16 @@ export async function scanBenchmark(ctx: BenchContext): Promise<Section> {
         `Parallelism available (${ctx.cores} threads spinning at once, before and after): ${effective.map((e) => e.toFixed(2)).join(' and ')} cores' worth.`,
       table(['subject', 'wall', 'cpu', 'vs Tokenizer', 'vs Parser', 'peak RSS'], rows),
       'Peak RSS as the site grows (fresh process per size):',
-      table(['posts', 'pages', 'HTML', `scan (${ctx.cores} threads)`, 'scan RSS', 'send --dry-run', 'dry-run RSS', 'dry-run results held'],
-        growth.map((g) => [count(g.posts), count(g.pages), megabytes(g.mb), seconds(g.scanN.wallMs), megabytes(g.scanN.maxRssMb), seconds(g.dry.wallMs), megabytes(g.dry.maxRssMb), count(g.dry.results)])),
+      table(['posts', 'pages', 'HTML', `scan (${ctx.cores} threads)`, 'scan RSS', 'scan live heap (500 pages -> last)', 'send --dry-run', 'dry-run RSS', 'dry-run results held'],
+        growth.map((g) => [count(g.posts), count(g.pages), megabytes(g.mb), seconds(g.scanN.wallMs), megabytes(g.scanN.maxRssMb), liveText(g.live), seconds(g.dry.wallMs), megabytes(g.dry.maxRssMb), count(g.dry.results)])),
+      'Live heap: the calling thread\'s heap after a full collection, sampled every 500 pages in a separate run (node --expose-gc); what the scan holds, without the garbage that peak RSS also counts.',
     ],
     checks,
     data: { main, effectiveCores: effective, runs: Object.fromEntries(runs), dry, growth },
   };
+}
+
+function liveText(run: ScanRun): string {
+  if (run.liveFirstMb === undefined || run.liveLastMb === undefined) return '-';
+  return `${megabytes(run.liveFirstMb)} -> ${megabytes(run.liveLastMb)}`;
 }

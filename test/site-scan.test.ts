@@ -376,6 +376,26 @@ test('walk: sorted POSIX paths, .htm included, node_modules and .git skipped, lo
   assert.match(byFile['self.html'] ?? '', /not readable \(ELOOP\)/);
 });
 
+test('walk: a folder reached again through a symlink is read once, where the walk first meets it; the warning says where it really is', async () => {
+  const page = postPage('<main><p>x</p></main>');
+  const outside = await site({ 'shared/s.html': page });
+  const root = await site({ 'real/r.html': page, 'z/keep.html': page });
+  // "a-link" sorts before "real": the folder is read as a-link/, and real/ is then the repeat.
+  await symlink(join(root, 'real'), join(root, 'a-link'));
+  // Two links to one folder outside the site: read under the first, the second is a repeat.
+  await symlink(join(outside, 'shared'), join(root, 'm1'));
+  await symlink(join(outside, 'shared'), join(root, 'm2'));
+  // A loop deeper down: z/up -> the site's root, an open ancestor.
+  await symlink('..', join(root, 'z', 'up'));
+  const s = await scan(root, { siteUrl: 'https://t.example/' });
+  assert.deepEqual(s.pages.map((p) => p.file), ['a-link/r.html', 'm1/s.html', 'z/keep.html']);
+  const byFile = Object.fromEntries(s.warnings.map((w) => [w.file, w.message]));
+  assert.equal(byFile.real, 'already read through a symlink to it: skipped');
+  assert.match(byFile.m2 ?? '', /^same folder as \/.*\/shared: skipped$/);
+  assert.equal(byFile['z/up'], 'symlink loop: skipped');
+  assert.equal(s.warnings.length, 3, JSON.stringify(s.warnings));
+});
+
 test('skip(): unchanged pages are not parsed (not even sniffed) and get the hash of their bytes', async () => {
   const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]);
   const page = postPage('<main><p>x</p></main>');

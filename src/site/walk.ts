@@ -9,9 +9,9 @@
 // event loop is never held for long.
 
 import type { Dirent } from 'node:fs';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 const HTML = /\.html?$/i;
@@ -21,18 +21,45 @@ export type WalkWarn = (file: string, message: string) => void;
 interface Entry {
   name: string;
   dir: boolean;
-  /** dev:ino of a directory, to notice a folder reached twice. */
-  id: string;
+  /** A directory's identity, to notice a folder reached twice. */
+  dev: number;
+  ino: number;
+}
+
+/**
+ * The folders walked so far, by identity: a symlink can lead into one of them again (or into its own
+ * ancestor: a loop). Held as numbers, a few bytes a folder, not as paths: a generator keeps one folder per
+ * post, and 50,000 paths were the one thing the scan held that grew with the site (about 220 bytes each).
+ */
+class Folders {
+  private readonly byDevice = new Map<number, Set<number>>();
+  /** The folders being walked now, root first: reaching one of them again is a loop. */
+  readonly open: Array<{ dev: number; ino: number }> = [];
+
+  has(dev: number, ino: number): boolean {
+    return this.byDevice.get(dev)?.has(ino) === true;
+  }
+
+  add(dev: number, ino: number): void {
+    let inodes = this.byDevice.get(dev);
+    if (inodes === undefined) this.byDevice.set(dev, (inodes = new Set()));
+    inodes.add(ino);
+  }
+
+  isOpen(dev: number, ino: number): boolean {
+    return this.open.some((f) => f.dev === dev && f.ino === ino);
+  }
 }
 
 export async function* walkHtmlFiles(root: string, warn: WalkWarn): AsyncGenerator<string> {
   const rootStat = await stat(root);
-  // Folder identity -> the relative path it was first scanned under.
-  const seen = new Map<string, string>([[`${rootStat.dev}:${rootStat.ino}`, '']]);
-  yield* walkDir(root, '', seen, warn);
+  const folders = new Folders();
+  folders.add(rootStat.dev, rootStat.ino);
+  folders.open.push({ dev: rootStat.dev, ino: rootStat.ino });
+  yield* walkDir(root, '', folders, warn);
 }
 
-async function* walkDir(root: string, rel: string, seen: Map<string, string>, warn: WalkWarn): AsyncGenerator<string> {
+async function* walkDir(root: string, rel: string, folders: Folders, warn: WalkWarn): AsyncGenerator<string> {
   let dirents: Dirent[];
   try {
     dirents = readdirSync(join(root, rel), { withFileTypes: true });
@@ -55,14 +82,34 @@ async function* walkDir(root: string, rel: string, seen: Map<string, string>, wa
       yield path;
       continue;
     }
-    const first = seen.get(entry.id);
-    if (first !== undefined) {
-      const isAncestor = first === '' || path.startsWith(`${first}/`);
-      warn(path, isAncestor ? 'symlink loop: skipped' : `same folder as ${first}: skipped`);
+    if (folders.has(entry.dev, entry.ino)) {
+      warn(path, folders.isOpen(entry.dev, entry.ino) ? 'symlink loop: skipped' : repeatMessage(root, path));
       continue;
     }
-    seen.set(entry.id, path);
-    yield* walkDir(root, path, seen, warn);
+    folders.add(entry.dev, entry.ino);
+    folders.open.push({ dev: entry.dev, ino: entry.ino });
+    try {
+      yield* walkDir(root, path, folders, warn);
+    } finally {
+      folders.open.pop();
+    }
+  }
+}
+
+/**
+ * The warning for a folder reached twice, naming where it really is (relative to the site when inside it).
+ * Worked out here, not kept for every folder: only a symlink leads to a folder twice, and that is rare.
+ */
+function repeatMessage(root: string, path: string): string {
+  try {
+    const real = realpathSync(join(root, path));
+    const inside = relative(realpathSync(root), real);
+    const where = inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split(sep).join('/') : real;
+    // The real folder itself, met after a symlink to it was read.
+    if (where === path) return 'already read through a symlink to it: skipped';
+    return `same folder as ${where}: skipped`;
+  } catch {
+    return 'a folder read before: skipped';
   }
 }
 
@@ -71,14 +118,14 @@ type Looked = { entry: Entry | null } | { path: string; warning: string };
 /** A plain file is known from its directory entry; folders (their identity) and symlinks (their target) need a stat. */
 function entryOf(root: string, rel: string, dirent: Dirent): Looked {
   const name = dirent.name;
-  if (dirent.isFile()) return { entry: HTML.test(name) ? { name, dir: false, id: '' } : null };
+  if (dirent.isFile()) return { entry: HTML.test(name) ? { name, dir: false, dev: 0, ino: 0 } : null };
   if (isSpecial(dirent)) return { entry: null };
   const path = rel === '' ? name : `${rel}/${name}`;
   try {
     // stat, not lstat: a symlink counts as what it points to.
     const s = statSync(join(root, path));
-    if (s.isDirectory()) return { entry: SKIPPED_DIRS.has(name) ? null : { name, dir: true, id: `${s.dev}:${s.ino}` } };
-    if (s.isFile() && HTML.test(name)) return { entry: { name, dir: false, id: '' } };
+    if (s.isDirectory()) return { entry: SKIPPED_DIRS.has(name) ? null : { name, dir: true, dev: s.dev, ino: s.ino } };
+    if (s.isFile() && HTML.test(name)) return { entry: { name, dir: false, dev: 0, ino: 0 } };
     return { entry: null };
   } catch (error) {
     if (HTML.test(name) || errorCode(error) === 'ELOOP') return { path, warning: `not readable (${errorCode(error)}): skipped` };
