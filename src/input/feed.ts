@@ -7,6 +7,7 @@
 import { parseFeed } from 'feedsmith';
 import { LinkbackError } from '../errors.ts';
 import { normalizeDate } from '../site/dates.ts';
+import { parseHttp } from '../site/urls.ts';
 
 export interface FeedEntry {
   /** Absolute URL of the post. */
@@ -152,14 +153,7 @@ function alternate(links: ReadonlyArray<{ href?: string; rel?: string; type?: st
 
 function absolute(link: string | null | undefined, base: string | null): string | null {
   if (!link) return null;
-  try {
-    const url = new URL(link, base ?? undefined);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-    url.hash = '';
-    return url.href;
-  } catch {
-    return null;
-  }
+  return parseHttp(link, base ?? undefined)?.href ?? null;
 }
 
 function iso(value: string | undefined): string | null {

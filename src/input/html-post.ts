@@ -5,12 +5,12 @@ import { createHash } from 'node:crypto';
 import { Parser } from 'htmlparser2';
 import { createPageReader } from '../site/page.ts';
 import type { PageFacts } from '../site/page.ts';
-import { buildPost } from '../site/post.ts';
+import { postPage } from '../site/post.ts';
 import type { SiteContext } from '../site/post.ts';
 import type { Hints } from '../site/regions.ts';
 import { pageFromFacts } from '../site/scan.ts';
 import type { ScannedPage, SiteOptions } from '../site/index.ts';
-import { sniff } from '../site/charset.ts';
+import { SNIFF_BYTES, sniff } from '../site/charset.ts';
 import { parseHttp } from '../site/urls.ts';
 import type { FeedEntry } from './feed.ts';
 
@@ -35,10 +35,7 @@ export function entryPage(entry: FeedEntry, file: string, site: SiteContext, war
   facts.title = title;
   facts.meta.description = entry.summaryHtml === null ? null : htmlText(entry.summaryHtml);
   facts.meta.ogDescription = null;
-  const built = buildPost(facts, file, hash, entry.published, site);
-  if ('error' in built) return { kind: 'error', file, reason: built.error, ...(built.code ? { code: built.code } : {}) };
-  for (const message of built.warnings) warn(file, message);
-  return { kind: 'post', file, hash, post: built.post };
+  return postPage(facts, file, hash, entry.published, site, warn);
 }
 
 /**
@@ -55,7 +52,7 @@ export function fetchedPage(
   options: SiteOptions,
   warn: Warn,
 ): ScannedPage {
-  const sniffed = sniff(bytes.subarray(0, 8192));
+  const sniffed = sniff(bytes.subarray(0, SNIFF_BYTES));
   if (sniffed.kind === 'binary') return { kind: 'other', file: url, hash, reason: `not HTML (${sniffed.what})` };
   const facts = readFacts(decodeHtml(bytes, charset, sniffed.declared ? sniffed.encoding : null), hints);
   const fetched = new URL(url);

@@ -2,6 +2,7 @@
 // form, one URL a line). Pure: text in, URLs out. Read with fast-xml-parser, not regexes.
 import { XMLParser } from 'fast-xml-parser';
 import { LinkbackError } from '../errors.ts';
+import { parseHttp } from '../site/urls.ts';
 
 /** The sitemap protocol's own cap on URLs per file. */
 export const MAX_SITEMAP_URLS = 50_000;
@@ -58,7 +59,7 @@ export function readSitemap(text: string, base: string | null, origin: string): 
 function collect(raw: unknown[], into: string[], skipped: string[], base: string | null): void {
   const seen = new Set(into);
   for (const value of raw) {
-    const url = typeof value === 'string' ? absolute(value.trim(), base) : null;
+    const url = typeof value === 'string' ? (parseHttp(value.trim(), base ?? undefined)?.href ?? null) : null;
     if (url === null) {
       skipped.push(`not an http(s) URL: ${String(value).slice(0, 200)}`);
       continue;
@@ -66,17 +67,6 @@ function collect(raw: unknown[], into: string[], skipped: string[], base: string
     if (seen.has(url)) continue;
     seen.add(url);
     into.push(url);
-  }
-}
-
-function absolute(value: string, base: string | null): string | null {
-  try {
-    const url = new URL(value, base ?? undefined);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-    url.hash = '';
-    return url.href;
-  } catch {
-    return null;
   }
 }
 

@@ -3,6 +3,7 @@
 // what it knows about the site.
 
 import type { Post } from '../types.ts';
+import type { ScannedPage } from './types.ts';
 import { collapseWhitespace, cutExcerpt } from './excerpt.ts';
 import { REGIONS, regionBit, type PageFacts, type Region } from './page.ts';
 import { MAX_URL_LENGTH, isOwnHost, parseHttp, urlForFile } from './urls.ts';
@@ -20,6 +21,24 @@ export interface SiteContext {
 
 /** `code` lets callers tell a missing URL (a usage problem) from other errors without reading the text. */
 export type Built = { post: Post; warnings: string[] } | { error: string; code?: 'no-url' };
+
+/**
+ * buildPost as a scanned page, the same for a built file (./scan.ts) and a feed entry (src/input/html-post.ts):
+ * the post with its warnings passed to `warn`, or an error page saying why there is none.
+ */
+export function postPage(
+  facts: PageFacts,
+  file: string,
+  hash: string,
+  published: string | null,
+  site: SiteContext,
+  warn: (file: string, message: string) => void,
+): ScannedPage {
+  const built = buildPost(facts, file, hash, published, site);
+  if ('error' in built) return { kind: 'error', file, reason: built.error, ...(built.code ? { code: built.code } : {}) };
+  for (const message of built.warnings) warn(file, message);
+  return { kind: 'post', file, hash, post: built.post };
+}
 
 export function buildPost(
   facts: PageFacts,

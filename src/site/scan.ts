@@ -13,7 +13,7 @@ import type { PageFacts } from './page.ts';
 import { createPageReader } from './page.ts';
 import { PoolFailure, createParsePool, poolSize, toWorkerSetup } from './pool.ts';
 import type { ParseJob, ParsePool } from './pool.ts';
-import { buildPost, type SiteContext } from './post.ts';
+import { postPage, type SiteContext } from './post.ts';
 import { InvalidEncodingError, hashFile, readWholeFile, streamText } from './read.ts';
 import type { Hints } from './regions.ts';
 import { SelectorError, parseSelector } from './selector.ts';
@@ -193,10 +193,7 @@ export function pageFromFacts(
   if (hints.contentSelector !== null && facts.regions.contentSelector.present === 0) {
     warn(file, 'contentSelector matched nothing: links taken from the detected content');
   }
-  const built = buildPost(facts, file, hash, verdict.published, site);
-  if ('error' in built) return { kind: 'error', file, reason: built.error, ...(built.code ? { code: built.code } : {}) };
-  for (const message of built.warnings) warn(file, message);
-  return { kind: 'post', file, hash, post: built.post };
+  return postPage(facts, file, hash, verdict.published, site, warn);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The arXiv rule: every URL form of an arXiv paper maps to its version-less id, so that all links to one
 // paper make one target, and its trackback listener is known without asking arXiv first.
 import type { Target } from '../types.ts';
+import { parseHttp } from '../site/urls.ts';
 
 export const DEFAULT_ARXIV_ENDPOINT = 'https://arxiv.org/trackback/{id}';
 
@@ -30,7 +31,7 @@ const OLD_ID_ANY_CASE = new RegExp(String.raw`^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(
 
 /** The version-less arXiv id of a paper URL (abs, pdf, html, format, ps, or its DataCite DOI), else null. */
 export function arxivId(url: string): string | null {
-  const parsed = parseHttpUrl(url);
+  const parsed = parseHttp(url);
   if (parsed === null || parsed.port !== '') return null;
   const path = parsed.pathname.replace(/\/+$/, '');
   if (ARXIV_HOSTS.has(parsed.hostname)) return idFromArxivPath(path);
@@ -45,16 +46,6 @@ export function arxivTarget(url: string, endpointTemplate: string): Target | nul
   // split/join rather than replace: a replacement string would give `$&` and friends a meaning.
   const endpoint = endpointTemplate.split('{id}').join(id);
   return { kind: 'arxiv', url: `https://arxiv.org/abs/${id}`, id, endpoint };
-}
-
-function parseHttpUrl(url: string): URL | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : null;
 }
 
 function idFromArxivPath(path: string): string | null {

@@ -2,6 +2,7 @@
 // mention as a link to the post, sometimes as its URL in plain text; either counts. The comparison forgives
 // what sites rewrite when they display a URL: the scheme, a "www.", a trailing slash, index.html, a fragment.
 import { Parser } from 'htmlparser2';
+import { parseHttp } from '../site/urls.ts';
 
 /** Text kept for the plain-text check; a listing page is small, a huge page is cut. */
 const MAX_TEXT = 2_000_000;
@@ -31,13 +32,8 @@ export function pageMentions(html: string, pageUrl: string, postUrl: string): bo
 
 /** host (lower case, no "www.") + path (no trailing slash or index.html) + query; null when not an http(s) URL. */
 export function comparable(raw: string, base?: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(raw, base);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  const url = parseHttp(raw, base);
+  if (url === null) return null;
   const host = url.hostname.toLowerCase().replace(/^www\./, '');
   const path = url.pathname.replace(/\/index\.html?$/i, '/').replace(/\/+$/, '');
   return `${host}${url.port ? `:${url.port}` : ''}${path}${url.search}`;
