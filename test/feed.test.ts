@@ -2,30 +2,14 @@
 // the source URL. Entity-escaped HTML must come out right: what the targets receive on the wire is the proof.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isLinkbackError, readFeed, send } from '../src/index.ts';
-import type { LinkbackEvent, OptionsInput } from '../src/index.ts';
-import { startTestWeb } from './fixtures/lifecycle/web.ts';
-import type { Seen, TestWeb } from './fixtures/lifecycle/web.ts';
+import type { LinkbackEvent } from '../src/index.ts';
+import { localRun } from './fixtures/lifecycle/web.ts';
+import type { Seen } from './fixtures/lifecycle/web.ts';
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{ web: TestWeb; dir: string; options: OptionsInput }> {
-  const web = await startTestWeb();
-  const dir = await mkdtemp(join(tmpdir(), 'linkback-feed-'));
-  t.after(async () => {
-    await web.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const options: OptionsInput = {
-    state: join(dir, 'state.json'),
-    connectTo: { '*': `127.0.0.1:${web.port}` },
-    allowPrivate: true,
-    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
-    retries: 0,
-  };
-  return { web, dir, options };
-}
+const setup = (t: { after: (fn: () => Promise<void>) => void }) => localRun(t, 'feed');
 
 function fields(r: Seen | undefined): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(r?.body ?? ''));

@@ -2,34 +2,19 @@
 // on a blog with a history (baseline, since). Assertions are on what the servers received on the wire.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseline, send } from '../src/index.ts';
 import type { LinkbackEvent, OptionsInput } from '../src/index.ts';
 import { openState } from '../src/state/store.ts';
-import { startTestWeb } from './fixtures/lifecycle/web.ts';
+import { localRun } from './fixtures/lifecycle/web.ts';
 import type { Seen, TestWeb } from './fixtures/lifecycle/web.ts';
 import { build, postUrl } from './fixtures/lifecycle/blog.ts';
 import type { PostSpec } from './fixtures/lifecycle/blog.ts';
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{ web: TestWeb; dir: string; site: string; options: OptionsInput }> {
-  const web = await startTestWeb();
-  const dir = await mkdtemp(join(tmpdir(), 'linkback-lifecycle-'));
-  t.after(async () => {
-    await web.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const site = join(dir, 'site');
-  const options: OptionsInput = {
-    site,
-    state: join(dir, 'state.json'),
-    connectTo: { '*': `127.0.0.1:${web.port}` },
-    allowPrivate: true,
-    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
-    retries: 0,
-  };
-  return { web, dir, site, options };
+  const run = await localRun(t, 'lifecycle');
+  const site = join(run.dir, 'site');
+  return { ...run, site, options: { ...run.options, site } };
 }
 
 /** Requests since `from`, as "METHOD host/path", sorted (pairs run concurrently). */

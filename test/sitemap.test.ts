@@ -2,33 +2,16 @@
 // built file; posts are notified, listings are not; a post gone from the sitemap is a deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLinkbackError, readSitemap, send } from '../src/index.ts';
-import type { OptionsInput } from '../src/index.ts';
-import { startTestWeb } from './fixtures/lifecycle/web.ts';
+import { localRun } from './fixtures/lifecycle/web.ts';
 import type { TestWeb } from './fixtures/lifecycle/web.ts';
 import { postHtml, postUrl } from './fixtures/lifecycle/blog.ts';
 import type { PostSpec } from './fixtures/lifecycle/blog.ts';
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{ web: TestWeb; dir: string; options: OptionsInput }> {
-  const web = await startTestWeb();
-  const dir = await mkdtemp(join(tmpdir(), 'linkback-sitemap-'));
-  t.after(async () => {
-    await web.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const options: OptionsInput = {
-    state: join(dir, 'state.json'),
-    connectTo: { '*': `127.0.0.1:${web.port}` },
-    allowPrivate: true,
-    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
-    retries: 0,
-  };
-  return { web, dir, options };
-}
+const setup = (t: { after: (fn: () => Promise<void>) => void }) => localRun(t, 'sitemap');
 
 const post = (slug: string, target: string): PostSpec => ({ slug, title: `Post ${slug}`, date: '2024-05-01', body: `<p>On <a href="${target}">this</a>.</p>` });
 

@@ -10,7 +10,7 @@ import { baseline, send, verify } from '../src/index.ts';
 import type { OptionsInput, VerifyResult } from '../src/index.ts';
 import { openState } from '../src/state/store.ts';
 import { startSimulatedWeb } from '../example/web.ts';
-import { startTestWeb } from './fixtures/lifecycle/web.ts';
+import { localRun } from './fixtures/lifecycle/web.ts';
 import type { TestWeb } from './fixtures/lifecycle/web.ts';
 import { build, postUrl } from './fixtures/lifecycle/blog.ts';
 import type { PostSpec } from './fixtures/lifecycle/blog.ts';
@@ -64,21 +64,10 @@ test('arXiv: the trackback listing shows the post only once moderated; verified 
 });
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }, posts: readonly PostSpec[]): Promise<{ web: TestWeb; site: string; options: OptionsInput }> {
-  const web = await startTestWeb();
-  t.after(() => web.close());
-  const dir = await tempDir(t);
+  const { web, dir, options } = await localRun(t, 'verify');
   const site = join(dir, 'site');
   await build(site, posts, 'T1');
-  const options: OptionsInput = {
-    site,
-    state: join(dir, 'state.json'),
-    connectTo: { '*': `127.0.0.1:${web.port}` },
-    allowPrivate: true,
-    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
-    arxivListing: 'http://arxiv.org/tb/{id}',
-    retries: 0,
-  };
-  return { web, site, options };
+  return { web, site, options: { ...options, site, arxivListing: 'http://arxiv.org/tb/{id}' } };
 }
 
 const A: PostSpec = {
