@@ -17,6 +17,16 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{
   return { ...run, site, options: { ...run.options, site } };
 }
 
+/** Posts A and B sent, then B removed from the site, its URL answering `status`: where every deletion test starts. */
+async function withBDeleted(t: { after: (fn: () => Promise<void>) => void }, status: number): Promise<{ web: TestWeb; site: string; options: OptionsInput }> {
+  const run = await setup(t);
+  await build(run.site, [A, B], 'T1');
+  await send(run.options);
+  await build(run.site, [A], 'T2');
+  run.web.status.set('/b/', status);
+  return run;
+}
+
 /** Requests since `from`, as "METHOD host/path", sorted (pairs run concurrently). */
 function wire(web: TestWeb, from: number): string[] {
   return web.requests.slice(from).map((r) => `${r.method} ${r.host}${r.path}`).sort();
@@ -223,11 +233,7 @@ test('since as a date-time compares instants', async (t) => {
 });
 
 test('a deleted post is reported, and nothing is sent, without deletes', async (t) => {
-  const { web, site, options } = await setup(t);
-  await build(site, [A, B], 'T1');
-  await send(options);
-  await build(site, [A], 'T2');
-  web.status.set('/b/', 410);
+  const { web, options } = await withBDeleted(t, 410);
   const before = web.requests.length;
   const events: LinkbackEvent[] = [];
   const report = await send(options, { onEvent: (e) => events.push(e) });
@@ -242,11 +248,7 @@ test('a deleted post is reported, and nothing is sent, without deletes', async (
 });
 
 test('with deletes, a post gone from the site (410) re-sends its Webmentions once; Pingback and TrackBack targets are not told', async (t) => {
-  const { web, site, options } = await setup(t);
-  await build(site, [A, B], 'T1');
-  await send(options);
-  await build(site, [A], 'T2');
-  web.status.set('/b/', 410);
+  const { web, options } = await withBDeleted(t, 410);
   const before = web.requests.length;
   const report = await send({ ...options, deletes: true });
   assert.deepEqual(wire(web, before), ['GET blog.example/b/', 'GET wm.example/three', 'POST wm.example/webmention']);
@@ -261,11 +263,7 @@ test('with deletes, a post gone from the site (410) re-sends its Webmentions onc
 });
 
 test('with deletes, a post still online is not told yet (deploy first); once it answers 404 it is', async (t) => {
-  const { web, site, options } = await setup(t);
-  await build(site, [A, B], 'T1');
-  await send(options);
-  await build(site, [A], 'T2');
-  web.status.set('/b/', 200);
+  const { web, options } = await withBDeleted(t, 200);
   const before = web.requests.length;
   const early = await send({ ...options, deletes: true });
   assert.deepEqual(wire(web, before), ['GET blog.example/b/']);
@@ -278,11 +276,7 @@ test('with deletes, a post still online is not told yet (deploy first); once it 
 });
 
 test('with deletes, a post that moved (301) is not a deletion: nothing sent, not asked again', async (t) => {
-  const { web, site, options } = await setup(t);
-  await build(site, [A, B], 'T1');
-  await send(options);
-  await build(site, [A], 'T2');
-  web.status.set('/b/', 301);
+  const { web, options } = await withBDeleted(t, 301);
   const before = web.requests.length;
   await send({ ...options, deletes: true });
   assert.deepEqual(wire(web, before), ['GET blog.example/b/']);
@@ -292,11 +286,7 @@ test('with deletes, a post that moved (301) is not a deletion: nothing sent, not
 });
 
 test('a deleted post that comes back is an update for its Webmention targets', async (t) => {
-  const { web, site, options } = await setup(t);
-  await build(site, [A, B], 'T1');
-  await send(options);
-  await build(site, [A], 'T2');
-  web.status.set('/b/', 410);
+  const { web, site, options } = await withBDeleted(t, 410);
   await send({ ...options, deletes: true });
   await build(site, [A, B], 'T3');
   web.status.delete('/b/');
