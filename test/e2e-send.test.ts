@@ -2,34 +2,20 @@
 // library and through the real command. Assertions are on what the servers received on the wire.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, send } from '../src/index.ts';
 import type { OptionsInput } from '../src/index.ts';
-import { startSimulatedWeb } from '../example/web.ts';
+import { simulatedRun } from './fixtures/simulated-run.ts';
 import type { SimulatedWeb } from '../example/web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const exampleSite = join(root, 'example/site');
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{ web: SimulatedWeb; dir: string; options: OptionsInput }> {
-  const web = await startSimulatedWeb();
-  const dir = await mkdtemp(join(tmpdir(), 'linkback-e2e-'));
-  t.after(async () => {
-    await web.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const options: OptionsInput = {
-    site: exampleSite,
-    state: join(dir, 'state.json'),
-    connectTo: { '*': `127.0.0.1:${web.port}` },
-    allowPrivate: true,
-    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
-    retries: 0,
-  };
-  return { web, dir, options };
+  const run = await simulatedRun(t, 'e2e');
+  return { ...run, options: { ...run.options, site: exampleSite } };
 }
 
 const POST1 = 'https://blog.example.org/2026/10/02/attention-is-all-you-need/';

@@ -5,14 +5,13 @@ import { blockedAttempts } from './fixtures/integrations/offline.ts';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'astro';
 import linkbackAstro from '../src/integrations/astro.ts';
 import type { AstroOptions } from '../src/integrations/astro.ts';
-import { startSimulatedWeb } from '../example/web.ts';
+import { simulatedRun } from './fixtures/simulated-run.ts';
 import type { SimulatedWeb } from '../example/web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,23 +30,11 @@ interface Site {
 }
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<Site> {
-  const web = await startSimulatedWeb();
-  const dir = await mkdtemp(join(tmpdir(), 'linkback-astro-'));
-  t.after(async () => {
-    await web.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { web, dir, options } = await simulatedRun(t, 'astro', '.linkback/state.json');
   await cp(join(fixture, 'src'), join(dir, 'src'), { recursive: true });
   // A real folder with astro linked in: Astro and Vite write their caches under the project's node_modules.
   await mkdir(join(dir, 'node_modules'));
   await symlink(join(root, 'node_modules/astro'), join(dir, 'node_modules/astro'), 'dir');
-  const options: AstroOptions = {
-    state: join(dir, '.linkback/state.json'),
-    connectTo: { '*': `127.0.0.1:${web.port}` },
-    allowPrivate: true,
-    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
-    retries: 0,
-  };
   return { dir, web, options };
 }
 

@@ -5,15 +5,14 @@ import { blockedAttempts } from './fixtures/integrations/offline.ts';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import linkbackEleventy from '../src/integrations/eleventy.ts';
 import type { EleventyConfigLike, EleventyOptions } from '../src/integrations/eleventy.ts';
 import { send } from '../src/index.ts';
-import { startSimulatedWeb } from '../example/web.ts';
+import { simulatedRun } from './fixtures/simulated-run.ts';
 import type { SimulatedWeb } from '../example/web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -40,20 +39,8 @@ interface Site {
 }
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<Site> {
-  const web = await startSimulatedWeb();
-  const dir = await mkdtemp(join(tmpdir(), 'linkback-eleventy-'));
-  t.after(async () => {
-    await web.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { web, dir, options } = await simulatedRun(t, 'eleventy', '.linkback/state.json');
   await cp(join(fixture, 'src'), join(dir, 'src'), { recursive: true });
-  const options: EleventyOptions = {
-    state: join(dir, '.linkback/state.json'),
-    connectTo: { '*': `127.0.0.1:${web.port}` },
-    allowPrivate: true,
-    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
-    retries: 0,
-  };
   return { dir, web, options };
 }
 

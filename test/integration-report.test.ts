@@ -10,27 +10,15 @@ import { send } from '../src/index.ts';
 import type { OptionsInput } from '../src/index.ts';
 import { reportLines } from '../src/integrations/report.ts';
 import { sendAfterBuild } from '../src/integrations/run.ts';
-import { startSimulatedWeb } from '../example/web.ts';
+import { simulatedRun } from './fixtures/simulated-run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const POST1 = 'https://blog.example.org/2026/10/02/attention-is-all-you-need/';
 const POST2 = 'https://blog.example.org/2026/10/20/old-and-new-arxiv-ids/';
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<OptionsInput> {
-  const web = await startSimulatedWeb();
-  const dir = await mkdtemp(join(tmpdir(), 'linkback-report-'));
-  t.after(async () => {
-    await web.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return {
-    site: join(root, 'example/site'),
-    state: join(dir, 'state.json'),
-    connectTo: { '*': `127.0.0.1:${web.port}` },
-    allowPrivate: true,
-    arxivEndpoint: 'http://arxiv.org/trackback/{id}',
-    retries: 0,
-  };
+  const { options } = await simulatedRun(t, 'report');
+  return { ...options, site: join(root, 'example/site') };
 }
 
 test('a first run: sent and no-endpoint as info, the failure as a warning, the summary last', async (t) => {
