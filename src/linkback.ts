@@ -34,6 +34,7 @@ import { createLimiter } from './net/limiter.ts';
 import { DEFAULT_RETRY } from './net/retry.ts';
 import type { NetContext } from './net/attempt.ts';
 import { sleep } from './net/attempt.ts';
+import { countKey } from './report/counts.ts';
 
 export type LinkbackEvent =
   | { type: 'page'; file: string; kind: 'post' | 'listing' | 'other' | 'unchanged' | 'error'; reason: string }
@@ -554,15 +555,4 @@ function row(post: Post, target: string, protocol: Result['protocol'], endpoint:
 
 function unique(items: readonly string[]): string[] {
   return [...new Set(items)];
-}
-
-function countKey(status: Result['status']): 'sent' | 'failed' | 'skipped' | 'noEndpoint' | 'dryRun' {
-  switch (status) {
-    case 'no-endpoint':
-      return 'noEndpoint';
-    case 'dry-run':
-      return 'dryRun';
-    default:
-      return status;
-  }
 }

@@ -2,6 +2,7 @@
 // summary line. Pure: returns a string; the CLI decides where it goes and whether it has colours.
 import type { Result, Status } from '../types.ts';
 import type { SendReport } from '../linkback.ts';
+import { countKey } from './counts.ts';
 
 export interface Paint {
   red(s: string): string;
@@ -81,10 +82,9 @@ export function tableRows(options: TableOptions = {}): (result: Result) => boole
   };
 }
 
+/** `?? 0`: a report made by hand (tests, older callers) may leave a count out. */
 function countOf(report: SendReport, status: Status): number {
-  const s = report.summary;
-  const count = status === 'dry-run' ? s.dryRun : status === 'no-endpoint' ? s.noEndpoint : s[status];
-  return count ?? 0;
+  return report.summary[countKey(status)] ?? 0;
 }
 
 function formatRow(r: Result, paint: Paint): string {
