@@ -406,8 +406,8 @@ export function createPageReader(hints: Hints): PageReader {
   };
 
   const onClose = (): void => {
-    if (stopped) return;
-    // A void element, or one opened and closed by htmlparser2 itself (</p> alone, </br>).
+    // A void element, or one opened and closed by htmlparser2 itself (</p> alone, </br>). Opening it may stop
+    // the reader (MAX_DEPTH), hence the check after.
     if (pending !== null) openPending();
     if (stopped) return;
     const frame = stack.pop();
