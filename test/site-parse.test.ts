@@ -1,10 +1,9 @@
-// The page reader's contract with htmlparser2, and the shortcuts taken for speed: the reader takes attributes
-// from `onattribute` and learns that a start tag ended from the Parser's `onopentagend` (./src/site/page.ts), so
-// these tests fail if a future htmlparser2 stops calling it; each shortcut must give what the long way gives.
+// The page reader's shortcuts taken for speed (./src/site/page.ts): each must give what the long way gives.
+// (Its element events, built from htmlparser2's Tokenizer, are held against htmlparser2's Parser in
+// test/site-elements.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Parser } from 'htmlparser2';
 import { classify } from '../src/site/classify.ts';
 import { collapseWhitespace, cutExcerpt } from '../src/site/excerpt.ts';
 import { createPageReader } from '../src/site/page.ts';
@@ -19,21 +18,6 @@ const read = (html: string, hints: Hints = noHints) => {
   return reader.end();
 };
 const hrefs = (html: string) => read(html).links.map((l) => l.href);
-
-test('htmlparser2 calls the Parser back at the end of every start tag, self-closing ones included', () => {
-  const ends: number[] = [];
-  class Spy extends Parser {
-    override onopentagend(endIndex: number): void {
-      ends.push(endIndex);
-      super.onopentagend(endIndex);
-    }
-  }
-  const html = '<div class="a"><br/><img src=x><p>t</p></div>';
-  const opened: string[] = [];
-  new Spy({ onopentagname: (name) => opened.push(name) }, { decodeEntities: true }).end(html);
-  assert.deepEqual(opened, ['div', 'br', 'img', 'p']);
-  assert.deepEqual(ends, [html.indexOf('>'), html.indexOf('/>') + 1, html.indexOf('x>') + 1, html.indexOf('<p>') + 2]);
-});
 
 test('reader: the first of two same-named attributes counts, as in browsers', () => {
   assert.deepEqual(hrefs('<body><a href="https://first.example/" href="https://second.example/">x</a></body>'), ['https://first.example/']);

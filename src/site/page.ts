@@ -1,4 +1,4 @@
-// Reads one page in a single streaming pass (htmlparser2 Parser callbacks, no DOM) and keeps only
+// Reads one page in a single streaming pass (element events from ./elements.ts, no DOM) and keeps only
 // the facts the classifier and the post builder need. State is a stack of small frames, one per
 // open element, plus bounded text buffers: memory does not grow with the page, only with nesting
 // depth, and that is capped (see MAX_DEPTH).
@@ -7,7 +7,7 @@
 // recorded once with a bit per candidate region it sits in (explicit content container, article,
 // h-entry, <main>, body, and the two selector hints); the builder picks the region afterwards.
 
-import { Parser, type Handler, type ParserOptions } from 'htmlparser2';
+import { createElementStream } from './elements.ts';
 import { normalizeDate } from './dates.ts';
 import { collapseWhitespace } from './excerpt.ts';
 import { readJsonLd } from './jsonld.ts';
@@ -33,8 +33,8 @@ export function regionBit(region: Region): number {
 }
 
 /**
- * Browsers stop nesting at 512 levels (Chromium's tree builder). htmlparser2's own stack costs
- * O(depth) per element, so a page nested deeper is read only up to that point, with a warning.
+ * Browsers stop nesting at 512 levels (Chromium's tree builder). The element stack (./elements.ts) costs
+ * O(depth) per end tag, so a page nested deeper is read only up to that point, with a warning.
  */
 export const MAX_DEPTH = 512;
 /** Unique hrefs kept per page: no real post cites more; bounds memory on generated junk. */
@@ -144,7 +144,7 @@ export function createPageReader(hints: Hints): PageReader {
   };
 
   // The element whose start tag is being read: its name, then its attributes one by one (onAttribute); it is
-  // opened once the tag ends (ReaderParser.onopentagend), or at its own implied end tag.
+  // opened once the tag ends (openEnd from ./elements.ts).
   let pending: string | null = null;
   const attrs = blankAttributes();
   const hinted = hintedNames(hints);
@@ -156,7 +156,7 @@ export function createPageReader(hints: Hints): PageReader {
   };
 
   const onAttribute = (name: string, value: string): void => {
-    if (pending === null) return; // a start tag htmlparser2 ignores (a second <form>)
+    if (pending === null) return;
     const a = attrs;
     switch (name) {
       case 'class':
@@ -224,7 +224,7 @@ export function createPageReader(hints: Hints): PageReader {
     if (stack.length >= MAX_DEPTH) {
       stopped = true;
       facts.stopped = `nested deeper than ${MAX_DEPTH} elements: read only up to there`;
-      parser.pause();
+      elements.stop();
       return;
     }
     const cls = classInfo(attribs.class);
@@ -394,9 +394,8 @@ export function createPageReader(hints: Hints): PageReader {
     }
   };
 
+  // Called only while capturing (wantsText below).
   const onText = (text: string): void => {
-    if (pending !== null) openPending();
-    if (capturing === 0 || stopped) return;
     if (titleBuf !== null && titleBuf.length < MAX_TEXT) titleBuf += text;
     if (h1Buf !== null && h1Buf.length < MAX_TEXT) h1Buf += text;
     if (jsonBuf !== null) jsonBuf = jsonBuf.length + text.length > MAX_JSON_LD ? jsonBuf : jsonBuf + text;
@@ -406,9 +405,6 @@ export function createPageReader(hints: Hints): PageReader {
   };
 
   const onClose = (): void => {
-    // A void element, or one opened and closed by htmlparser2 itself (</p> alone, </br>). Opening it may stop
-    // the reader (MAX_DEPTH), hence the check after.
-    if (pending !== null) openPending();
     if (stopped) return;
     const frame = stack.pop();
     if (frame === undefined) return;
@@ -443,20 +439,26 @@ export function createPageReader(hints: Hints): PageReader {
     }
   };
 
-  const parser = new ReaderParser(
-    { onopentagname: onOpenTagName, onattribute: onAttribute, onclosetag: onClose, ontext: onText },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
-    openPending,
+  const elements = createElementStream(
+    {
+      openStart: onOpenTagName,
+      attribute: onAttribute,
+      openEnd: openPending,
+      close: onClose,
+      wantsText: () => capturing > 0 && !stopped,
+      text: onText,
+    },
+    hinted === null ? READ_ATTRIBUTES : new Set([...READ_ATTRIBUTES, ...hinted]),
   );
 
   return {
     write(text: string): void {
-      if (!stopped) parser.write(text);
+      if (!stopped) elements.write(text);
     },
     end(): PageFacts {
       // A start tag still unfinished is cut off by the end of the page: never opened, as browsers drop it.
       pending = null;
-      if (!stopped) parser.end();
+      if (!stopped) elements.end();
       liStack = [];
       jsonLd.settle(facts.meta);
       return facts;
@@ -464,24 +466,9 @@ export function createPageReader(hints: Hints): PageReader {
   };
 }
 
-/**
- * htmlparser2's Parser, told when a start tag ends. Without an `onopentag` handler the Parser builds no
- * object of attributes per element (the reader takes the few it needs from `onattribute`), but then it says
- * nothing when a start tag is complete: this hook is that signal. `onopentagend` is the Tokenizer's callback
- * into the Parser (public, marked internal); test/site-parse.test.ts fails if a new htmlparser2 stops calling it.
- * Measured on the 1,000-post bench site (CPU, one thread, best of 9): htmlparser2's Parser alone with `onopentag`
- * 510 ms, with `onattribute` 452 ms; this reader 698 ms before, 635 ms after.
- */
-class ReaderParser extends Parser {
-  constructor(cbs: Partial<Handler>, options: ParserOptions, private readonly startTagEnd: () => void) {
-    super(cbs, options);
-  }
-
-  override onopentagend(endIndex: number): void {
-    this.startTagEnd();
-    super.onopentagend(endIndex);
-  }
-}
+/** The attributes the reader looks at (onAttribute); the values of all others are never cut out of the page. */
+const READ_ATTRIBUTES: ReadonlySet<string> = new Set(['class', 'href', 'id', 'rel', 'content', 'name', 'property', 'role', 'itemprop',
+  'itemscope', 'itemtype', 'http-equiv', 'datetime', 'value', 'title', 'type']);
 
 function blankAttributes(): Attributes {
   const a = {} as Attributes;

@@ -1,0 +1,276 @@
+// Element events for the page reader (./page.ts), straight from htmlparser2's Tokenizer: which element
+// opens (with the few attributes asked for), which closes, and text only while the reader wants it.
+//
+// htmlparser2's Parser does the same job for any caller, and cost 18% of the scan (profile of the 10,000-post
+// bench site, one thread): it cuts every text node and every attribute value out of the page, lowercases
+// every name twice, keeps its stack with unshift/shift. This does only what the reader uses, and follows the
+// Parser's tree rules exactly (htmlparser2 12, src/Parser.ts), so the reader sees the same elements open
+// and close in the same order:
+//   - a start tag implies the end of open elements of certain kinds first (openImpliesClose: <p> closes an
+//     open <p>, <li> an <li>, a <div> a <p>, ...), popping from the innermost while they match;
+//   - void elements (br, img, meta, ...) open and close at once, and their end tags are ignored, except
+//     </br> (an empty <br>) and a </p> with no open <p> (an empty <p>);
+//   - an end tag closes the innermost open element of its name and everything inside it; one with no open
+//     element of its name is ignored;
+//   - a second <form> inside a form is ignored, attributes and all;
+//   - inside <svg> and <math> (foreign content) "/>" closes the element and <script>/<style> are not raw
+//     text; HTML integration points (foreignObject, desc, title, mi, ...) switch back to HTML;
+//   - <image> is <img> outside foreign content;
+//   - at the end of the page every element still open closes.
+// Differences, on purpose: SVG names are not re-cased (camelCase) — both tags of a pair are lowercased alike,
+// so they still match — and a start tag cut off by the end of the page is neither opened nor closed (the
+// Parser closed it without the reader having opened it; browsers drop it). test/site-elements.test.ts
+// compares the two on tricky markup.
+import { Tokenizer } from 'htmlparser2';
+import type { TokenizerCallbacks } from 'htmlparser2';
+
+export interface ElementHandler {
+  /** A start tag named `name` (lowercase); its wanted attributes follow, then `openEnd`. */
+  openStart(name: string): void;
+  /** One attribute of the start tag being read, if its (lowercased) name is one of `attributes`. */
+  attribute(name: string, value: string): void;
+  /** The start tag is complete: the element is open (a void element closes right after). */
+  openEnd(): void;
+  /** The innermost open element closes. */
+  close(): void;
+  /** Whether text matters now; text is cut out of the page only when it does. */
+  wantsText(): boolean;
+  text(text: string): void;
+}
+
+export interface ElementStream {
+  write(chunk: string): void;
+  end(): void;
+  /** Stops reading: no event follows, not even the closes at the end. */
+  stop(): void;
+}
+
+const P_ONLY = new Set(['p']);
+const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p']);
+const FORM_CONTROLS = new Set(['input', 'option', 'optgroup', 'select', 'button', 'datalist', 'textarea']);
+const TABLE_SECTIONS = new Set(['thead', 'tbody']);
+const DD_DT = new Set(['dd', 'dt']);
+const RT_RP = new Set(['rt', 'rp']);
+
+/** htmlparser2's openImpliesClose: opening the key first closes open elements of these names. */
+const IMPLIES_CLOSE = new Map<string, ReadonlySet<string>>([
+  ['tr', new Set(['tr', 'th', 'td'])],
+  ['th', new Set(['th'])],
+  ['td', new Set(['thead', 'th', 'td'])],
+  ['body', new Set(['head', 'link', 'script'])],
+  ['a', new Set(['a'])],
+  ['li', new Set(['li'])],
+  ['p', P_ONLY],
+  ['h1', HEADINGS],
+  ['h2', HEADINGS],
+  ['h3', HEADINGS],
+  ['h4', HEADINGS],
+  ['h5', HEADINGS],
+  ['h6', HEADINGS],
+  ['select', FORM_CONTROLS],
+  ['input', FORM_CONTROLS],
+  ['output', FORM_CONTROLS],
+  ['button', FORM_CONTROLS],
+  ['datalist', FORM_CONTROLS],
+  ['textarea', FORM_CONTROLS],
+  ['option', new Set(['option'])],
+  ['optgroup', new Set(['optgroup', 'option'])],
+  ['dd', DD_DT],
+  ['dt', DD_DT],
+  ...['address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'fieldset', 'figcaption', 'figure', 'footer',
+    'form', 'header', 'hr', 'main', 'nav', 'ol', 'pre', 'section', 'table', 'ul'].map((name) => [name, P_ONLY] as const),
+  ['rt', RT_RP],
+  ['rp', RT_RP],
+  ['tbody', TABLE_SECTIONS],
+  ['tfoot', TABLE_SECTIONS],
+]);
+
+const VOID = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'img', 'input', 'isindex',
+  'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+
+/** Where the Parser switches back from foreign content to HTML (it compares SVG-cased names; these are lowercased). */
+const HTML_INTEGRATION = new Set(['mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 'desc', 'title']);
+
+const enum Foreign {
+  None = 0,
+  Svg = 1,
+  MathML = 2,
+}
+
+export function createElementStream(handler: ElementHandler, attributes: ReadonlySet<string>): ElementStream {
+  /** Open elements, innermost last, and whether each pushed a foreign-content level. */
+  const names: string[] = [];
+  const pushedForeign: boolean[] = [];
+  const foreign: Foreign[] = [Foreign.None];
+  // The text written so far that events may still point into (a name or value can span two chunks).
+  const buffers: string[] = [];
+  let bufferOffset = 0;
+  /** The start tag being read: its name; '' for one that is ignored (a second <form>). */
+  let tag: string | null = null;
+  let attributeName: string | null = null;
+  let attributeValue = '';
+  let stopped = false;
+
+  const slice = (start: number, end: number): string => {
+    if (start === end) return '';
+    while (start - bufferOffset >= buffers[0]!.length) {
+      bufferOffset += buffers[0]!.length;
+      buffers.shift();
+    }
+    let text = buffers[0]!.slice(start - bufferOffset, end - bufferOffset);
+    let index = 1;
+    let covered = bufferOffset + buffers[0]!.length;
+    while (end > covered && index < buffers.length) {
+      text += buffers[index]!.slice(0, end - covered);
+      covered += buffers[index]!.length;
+      index++;
+    }
+    return text;
+  };
+
+  const inForeign = (): boolean => foreign[foreign.length - 1] !== Foreign.None;
+
+  /** A tag or attribute name, lowercase. */
+  const lowerName = (start: number, end: number): string => {
+    const name = slice(start, end);
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c >= 65 && c <= 90) return name.toLowerCase();
+    }
+    return name;
+  };
+
+  const readName = (start: number, end: number): string => {
+    const name = lowerName(start, end);
+    return name === 'image' && !inForeign() ? 'img' : name;
+  };
+
+  const pop = (): void => {
+    names.pop();
+    if (pushedForeign.pop() === true) foreign.pop();
+    handler.close();
+  };
+
+  const open = (name: string): void => {
+    if (name === 'form' && names.includes('form')) {
+      tag = '';
+      return;
+    }
+    const implied = IMPLIES_CLOSE.get(name);
+    if (implied !== undefined) {
+      while (names.length > 0 && implied.has(names[names.length - 1]!)) pop();
+    }
+    if (!VOID.has(name)) {
+      const level = name === 'svg' ? Foreign.Svg : name === 'math' ? Foreign.MathML
+        : HTML_INTEGRATION.has(name) || (name === 'foreignobject' && foreign[foreign.length - 1] === Foreign.Svg) ? Foreign.None : null;
+      names.push(name);
+      pushedForeign.push(level !== null);
+      if (level !== null) foreign.push(level);
+    }
+    tag = name;
+    handler.openStart(name);
+  };
+
+  /** The start tag ended (">", or "/>" outside foreign content). */
+  const openEnd = (): void => {
+    const name = tag;
+    tag = null;
+    if (name === null || name === '') return;
+    handler.openEnd();
+    if (VOID.has(name)) handler.close();
+  };
+
+  const callbacks: TokenizerCallbacks = {
+    onopentagname(start, end) {
+      open(readName(start, end));
+    },
+    onattribname(start, end) {
+      const name = lowerName(start, end);
+      attributeName = tag !== null && tag !== '' && attributes.has(name) ? name : null;
+    },
+    onattribdata(start, end) {
+      if (attributeName !== null) attributeValue += slice(start, end);
+    },
+    onattribentity(codePoint) {
+      if (attributeName !== null) attributeValue += String.fromCodePoint(codePoint);
+    },
+    onattribend() {
+      if (attributeName !== null) handler.attribute(attributeName, attributeValue);
+      attributeName = null;
+      attributeValue = '';
+    },
+    onopentagend() {
+      openEnd();
+    },
+    onselfclosingtag() {
+      if (!inForeign()) {
+        openEnd(); // "/>" means nothing on an HTML element
+        return;
+      }
+      const name = tag;
+      openEnd();
+      if (name !== null && name !== '' && names[names.length - 1] === name) pop();
+    },
+    onclosetag(start, end) {
+      const name = readName(start, end);
+      if (VOID.has(name)) {
+        if (name === 'br') {
+          handler.openStart('br');
+          handler.openEnd();
+          handler.close();
+        }
+        return;
+      }
+      const at = names.lastIndexOf(name);
+      if (at !== -1) {
+        while (names.length > at) pop();
+      } else if (name === 'p') {
+        open('p');
+        tag = null;
+        handler.openEnd();
+        pop();
+      }
+    },
+    ontext(start, end) {
+      if (handler.wantsText()) handler.text(slice(start, end));
+    },
+    ontextentity(codePoint) {
+      if (handler.wantsText()) handler.text(String.fromCodePoint(codePoint));
+    },
+    oncdata(start, end, offset) {
+      // HTML reads <![CDATA[...]]> as text only in foreign content, and as a comment elsewhere.
+      if (inForeign() && handler.wantsText()) handler.text(slice(start, end - offset));
+    },
+    oncomment() {},
+    ondeclaration() {},
+    onprocessinginstruction() {},
+    onend() {
+      // A start tag cut off by the end of the page was never opened for the handler: drop it, as browsers do.
+      if (tag !== null && tag !== '' && !VOID.has(tag) && names[names.length - 1] === tag) {
+        names.pop();
+        if (pushedForeign.pop() === true) foreign.pop();
+      }
+      tag = null;
+      while (names.length > 0 && !stopped) pop();
+    },
+    isInForeignContext: inForeign,
+  };
+  const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true }, callbacks);
+
+  return {
+    write(chunk) {
+      if (stopped) return;
+      buffers.push(chunk);
+      tokenizer.write(chunk);
+    },
+    end() {
+      if (stopped) return;
+      tokenizer.end();
+    },
+    stop() {
+      stopped = true;
+      tokenizer.pause();
+    },
+  };
+}
+
