@@ -105,6 +105,9 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
   // The text written so far that events may still point into (a name or value can span two chunks).
   const buffers: string[] = [];
   let bufferOffset = 0;
+  /** The chunk being read and where it starts in the page. */
+  let chunk = '';
+  let chunkOffset = 0;
   /** The start tag being read: its name; '' for one that is ignored (a second <form>). */
   let tag: string | null = null;
   let attributeName: string | null = null;
@@ -126,6 +129,18 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
       index++;
     }
     return text;
+  };
+
+  /** Is the end tag at [start, end) named like the innermost open element (ASCII case-insensitive)? */
+  const closesInnermost = (start: number, end: number): boolean => {
+    const top = names[names.length - 1];
+    if (top === undefined || end - start !== top.length || start < chunkOffset) return false;
+    const at = start - chunkOffset;
+    for (let i = 0; i < top.length; i++) {
+      const c = chunk.charCodeAt(at + i);
+      if ((c >= 65 && c <= 90 ? c | 32 : c) !== top.charCodeAt(i)) return false;
+    }
+    return true;
   };
 
   const inForeign = (): boolean => foreign[foreign.length - 1] !== Foreign.None;
@@ -212,6 +227,12 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
       if (name !== null && name !== '' && names[names.length - 1] === name) pop();
     },
     onclosetag(start, end) {
+      // Nearly every end tag closes the innermost element: that is checked on the page's characters, without
+      // cutting the name out. (The innermost element is never void, and is only <image> in foreign content.)
+      if (closesInnermost(start, end)) {
+        pop();
+        return;
+      }
       const name = readName(start, end);
       if (VOID.has(name)) {
         if (name === 'br') {
@@ -258,10 +279,12 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
   const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true }, callbacks);
 
   return {
-    write(chunk) {
+    write(text) {
       if (stopped) return;
-      buffers.push(chunk);
-      tokenizer.write(chunk);
+      buffers.push(text);
+      chunkOffset += chunk.length;
+      chunk = text;
+      tokenizer.write(text);
     },
     end() {
       if (stopped) return;
