@@ -1,7 +1,6 @@
 // Posts from HTML that is not a file of the built site: a feed entry's content, a page fetched from a sitemap.
 // Both go through the site reader's own page reader, classifier and post builder (src/site), so a post read
 // from a feed or a sitemap has its links, title and excerpt taken by the same rules as one read from the folder.
-import { createHash } from 'node:crypto';
 import { Parser } from 'htmlparser2';
 import { createPageReader } from '../site/page.ts';
 import type { PageFacts } from '../site/page.ts';
@@ -11,6 +10,7 @@ import type { Hints } from '../site/regions.ts';
 import { pageFromFacts } from '../site/scan.ts';
 import type { ScannedPage, SiteOptions } from '../site/index.ts';
 import { SNIFF_BYTES, sniff } from '../site/charset.ts';
+import { sha256 } from '../site/hash.ts';
 import { parseHttp } from '../site/urls.ts';
 import type { FeedEntry } from './feed.ts';
 
@@ -96,8 +96,4 @@ export function htmlText(html: string): string {
   parser.write(html);
   parser.end();
   return text.replace(/\s+/g, ' ').trim();
-}
-
-export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }

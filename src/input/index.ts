@@ -9,7 +9,8 @@ import type { SiteContext } from '../site/post.ts';
 import { contextFromHome, readHints } from '../site/scan.ts';
 import { siteBase } from '../site/urls.ts';
 import { readFeed } from './feed.ts';
-import { entryPage, fetchedPage, htmlText, readFacts, sha256 } from './html-post.ts';
+import { entryPage, fetchedPage, htmlText, readFacts } from './html-post.ts';
+import { sha256 } from '../site/hash.ts';
 import { decodeText, isUrl, loadInput } from './load.ts';
 import { readSitemap } from './sitemap.ts';
 

@@ -4,11 +4,11 @@
 // when the post as shown elsewhere does, and that is when Webmentions are re-sent to the targets it links to.
 // Links are deliberately not in it: a link added is a new target's first notification and a link removed is
 // told to that target alone (lifecycle/plan.ts), neither is news to the post's other targets.
-import { createHash } from 'node:crypto';
 import type { Post } from '../types.ts';
+import { sha256 } from './hash.ts';
 
 export function postFingerprint(post: Pick<Post, 'title' | 'excerpt' | 'published'>): string {
   // JSON of a fixed array: no field can run into the next one.
   const fields = JSON.stringify([post.title, post.excerpt, post.published]);
-  return createHash('sha256').update(fields, 'utf8').digest('hex');
+  return sha256(fields);
 }

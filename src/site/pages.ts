@@ -3,12 +3,12 @@
 // UTF-8 bytes, which is what the generator wrote, so the state's "unchanged" check works across the CLI and
 // the plugins.
 
-import { createHash } from 'node:crypto';
 import { createPageReader } from './page.ts';
 import type { PageFacts } from './page.ts';
 import type { Hints } from './regions.ts';
 import { contextFromHome, pageFromFacts, readHints, readHome, siteBaseOf } from './scan.ts';
 import type { ScanOptions, ScannedPage, SiteOptions } from './types.ts';
+import { sha256 } from './hash.ts';
 
 /** One built page: its path inside the output folder (POSIX separators) and the HTML written there. */
 export interface PageSource {
@@ -37,7 +37,7 @@ export async function* scanPages(pages: readonly PageSource[], root: string, opt
   const site = contextFromHome(home, options, base);
 
   for (const page of html) {
-    const hash = createHash('sha256').update(page.content, 'utf8').digest('hex');
+    const hash = sha256(page.content);
     if (scan.skip?.(page.file, hash)) {
       yield { kind: 'unchanged', file: page.file, hash };
       continue;

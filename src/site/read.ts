@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { SNIFF_BYTES } from './charset.ts';
+import { sha256 } from './hash.ts';
 
 const CHUNK = 64 * 1024;
 
@@ -39,7 +40,7 @@ export function readWholeFile(path: string, limit = WHOLE_FILE_LIMIT): WholeFile
     }
     if (length > size) return null;
     const bytes = buffer.subarray(0, length);
-    return { bytes, hash: createHash('sha256').update(bytes).digest('hex') };
+    return { bytes, hash: sha256(bytes) };
   } finally {
     closeSync(fd);
   }
