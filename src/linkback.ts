@@ -17,8 +17,7 @@ import { chooseInput, feedInput, sitemapInput } from './input/index.ts';
 import type { PostInput } from './input/index.ts';
 import { globToRegExp, resolveTargets } from './targets/resolve.ts';
 import { createScope } from './scope.ts';
-import { discoverPage } from './targets/discover-page.ts';
-import type { PageDiscovery } from './targets/discover-page.ts';
+import { discoverOnce, discoverPage } from './targets/discover-page.ts';
 import { notify } from './send/notify.ts';
 import { openState } from './state/store.ts';
 import type { StateStore } from './state/store.ts';
@@ -171,19 +170,10 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const failure: { fatal: LinkbackError | null } = { fatal: null };
   const stopped = () => failure.fatal !== null || deps.signal?.aborted === true;
 
-  // The same target linked from many posts is fetched once per run.
-  const discoveries = new Map<string, Promise<PageDiscovery>>();
-  const discover = (url: string) => {
-    let found = discoveries.get(url);
-    if (!found) {
-      found = discoverPage(ctx, url, options.allowPrivate).then((d) => {
-        emit({ type: 'discovered', target: url, endpoint: 'endpoint' in d ? d.endpoint : null, notes: d.notes });
-        return d;
-      });
-      discoveries.set(url, found);
-    }
-    return found;
-  };
+  // The same target linked from many posts is fetched once per run; its notes are told once, then dropped.
+  const discover = discoverOnce((url) => discoverPage(ctx, url, options.allowPrivate), (url, d) => {
+    emit({ type: 'discovered', target: url, endpoint: 'endpoint' in d ? d.endpoint : null, notes: d.notes });
+  });
 
   const postsByFile = new Map<string, PostRecord>();
   for (const post of state.posts()) postsByFile.set(post.file, post);

@@ -10,6 +10,33 @@ export type PageDiscovery =
   | { endpoint: Endpoint; notes: string[] }
   | { outcome: Outcome; notes: string[] };
 
+/** What a run keeps of a target's discovery for every post linking it: the answer, without the notes. */
+export type KnownDiscovery = { endpoint: Endpoint } | { outcome: Outcome };
+
+/**
+ * Discovers each distinct target once: later asks for the same URL share the first answer. `onDiscovered` sees
+ * the whole discovery, notes included, once. Only what the sender acts on is kept, for the rest of the run:
+ * the endpoint or the outcome (plain strings), never notes, error objects or the page, so a run over 50,000
+ * targets keeps a few hundred bytes for each.
+ */
+export function discoverOnce(
+  discover: (url: string) => Promise<PageDiscovery>,
+  onDiscovered: (url: string, found: PageDiscovery) => void = () => {},
+): (url: string) => Promise<KnownDiscovery> {
+  const known = new Map<string, Promise<KnownDiscovery>>();
+  return (url) => {
+    let found = known.get(url);
+    if (!found) {
+      found = discover(url).then((d) => {
+        onDiscovered(url, d);
+        return 'endpoint' in d ? { endpoint: d.endpoint } : { outcome: d.outcome };
+      });
+      known.set(url, found);
+    }
+    return found;
+  };
+}
+
 export async function discoverPage(ctx: NetContext, url: string, allowPrivate: boolean): Promise<PageDiscovery> {
   const checked = checkUrl(url);
   if (!checked.ok && (checked.code === 'bad-url' || !allowPrivate)) {
@@ -24,11 +51,15 @@ export async function discoverPage(ctx: NetContext, url: string, allowPrivate: b
     return { outcome: { status: 'failed', code, message, httpStatus: res.status }, notes: [message] };
   }
   const found = discoverEndpoint({ targetUrl: url, finalUrl: res.url, status: res.status, headers: res.headers, body: res.body });
+  // A note quoting the page (an unusable href, a trackback:ping) is a slice of the decoded page, and V8 keeps the
+  // whole page alive for a slice of it: up to the 5 MB body cap for each target whose notes someone holds. A
+  // copy holds only its own characters.
+  const notes = structuredClone(found.notes);
   if (!found.endpoint) {
     const message = res.truncated ? 'no endpoint in the first part of a page over the size cap' : 'no Webmention, Pingback or TrackBack endpoint advertised';
-    return { outcome: { status: 'no-endpoint', code: 'no-endpoint', message }, notes: found.notes };
+    return { outcome: { status: 'no-endpoint', code: 'no-endpoint', message }, notes };
   }
-  return { endpoint: found.endpoint, notes: found.notes };
+  return { endpoint: found.endpoint, notes };
 }
 
 function discoveryError(error: FetchError): Outcome {
