@@ -30,6 +30,7 @@ import type { SourceCheck } from './lifecycle/gone.ts';
 import type { HttpClient } from './net/types.ts';
 import { createClientFor } from './net/client.ts';
 import { createLimiter } from './net/limiter.ts';
+import { createTaskWindow } from './net/task-window.ts';
 import { DEFAULT_RETRY } from './net/retry.ts';
 import type { NetContext } from './net/attempt.ts';
 import { sleep } from './net/attempt.ts';
@@ -337,16 +338,9 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
 
   // Posts stream in from the input; pairs run concurrently, but only a bounded number are pending at once so
   // memory does not grow with the site (the limiter inside bounds the network).
-  const pending = new Set<Promise<void>>();
-  const maxPending = options.concurrency * 4;
-  const room = async (): Promise<void> => {
-    while (pending.size >= maxPending) await Promise.race(pending);
-  };
-  const start = (work: () => Promise<void>): Promise<void> => {
-    const task = work().finally(() => pending.delete(task));
-    pending.add(task);
-    return task;
-  };
+  const pending = createTaskWindow(options.concurrency * 4);
+  const room = () => pending.room();
+  const start = (work: () => Promise<void>): Promise<void> => pending.start(work);
   const postDone: Array<Promise<void>> = [];
   let noUrl: string | null = null;
   // What this run saw, by URL and by file: a post of the state seen under neither has left the site. Only
@@ -451,7 +445,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
     if (stopped()) break;
   }
-  await Promise.all(pending);
+  await pending.idle();
   await Promise.all(postDone);
   if (noUrl) {
     throw new LinkbackError('NO_SITE_URL', `cannot work out the public URL of ${noUrl}: it has no canonical or og:url; pass --site-url`);
@@ -503,7 +497,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       if (stopped()) break;
       await handleDeleted(known);
     }
-    await Promise.all(pending);
+    await pending.idle();
   }
 
   return {

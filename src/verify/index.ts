@@ -14,6 +14,7 @@ import type { StateStore } from '../state/store.ts';
 import type { NotificationRecord } from '../state/format.ts';
 import { checkNotification } from './check.ts';
 import type { Fetched, VerifyResult } from './check.ts';
+import { createTaskWindow } from '../net/task-window.ts';
 
 export type { VerifyResult } from './check.ts';
 
@@ -122,14 +123,14 @@ async function checkAll(
     }
     return true;
   });
-  const pending = new Set<Promise<void>>();
+  // A window, not Promise.race over the pending set: see net/task-window.ts.
+  const pending = createTaskWindow(maxPending);
   for (const record of todo) {
     if (stopped()) break;
-    while (pending.size >= maxPending) await Promise.race(pending);
-    const task = one(record).finally(() => pending.delete(task));
-    pending.add(task);
+    await pending.room();
+    void pending.start(() => one(record));
   }
-  await Promise.all(pending);
+  await pending.idle();
   return { results, summary, error: failure.fatal ? { code: failure.fatal.code, message: failure.fatal.message } : null };
 }
 
