@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseHttp } from '../src/site/urls.ts';
+import { createPageReader } from '../src/site/page.ts';
+import { buildPost, type SiteContext } from '../src/site/post.ts';
 
 /** Pieces of URLs, the awkward ones included: what the parser drops, trims, decodes or resolves. */
 const PIECES = [
@@ -29,5 +31,47 @@ test('parseHttp gives what the URL parser gives, fragment removed, for any text 
       assert.equal(parseHttp(raw, from)?.href ?? null, expected, JSON.stringify([raw, String(from)]));
     }),
     { numRuns: 5000 },
+  );
+});
+
+const site: SiteContext = { siteBase: new URL('https://own.example/'), homeBase: null, blogName: null, homeTitle: null, homeDescription: null };
+const href = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom('', '/', '//', '/\\', '\\', '/\t/', '/\n', '#', '?', ' /', 'https:', 'https:/', 'https://', 'http://'),
+      fc.constantFrom('', 'own.example', 'other.example', 'x'),
+      fc.constantFrom('', '/', '/x', '#fn:1', '?q', '/../y', ':1/z'),
+    )
+    .map((parts) => parts.join('')),
+  fc.webUrl({ withFragments: true }),
+);
+const attribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;');
+
+test('a post\'s links and URL are the same whether or not its hrefs are left to the URL parser', () => {
+  fc.assert(
+    fc.property(
+      fc.array(href, { maxLength: 8 }),
+      fc.constantFrom('', 'https://other.example/dir/', '/sub/', 'https://own.example/sub/'),
+      fc.constantFrom('', '/p/', 'https://own.example/c/', 'https://other.example/c/', 'https://own.example/c/#x', 'https:/c/', 'HTTPS://own.example/C/'),
+      (hrefs, baseHref, canonical) => {
+        const head = `${baseHref === '' ? '' : `<base href="${baseHref}">`}${canonical === '' ? '' : `<link rel="canonical" href="${canonical}">`}`;
+        const links = hrefs.map((h) => `<a href="${attribute(h)}">l</a>`).join(' ');
+        const reader = createPageReader({ postSelector: null, contentSelector: null });
+        reader.write(`<html><head>${head}</head><body><article><p>${links}</p></article></body></html>`);
+        const facts = reader.end();
+        // A leading space: the parser trims it; the shortcuts (an own link from the root, an absolute URL) do not apply.
+        const spaced = {
+          ...facts,
+          links: facts.links.map((l) => ({ ...l, href: ` ${l.href}` })),
+          meta: { ...facts.meta, canonical: facts.meta.canonical === null ? null : ` ${facts.meta.canonical}` },
+        };
+        const plain = buildPost(facts, 'p/index.html', 'h', null, site);
+        const parsed = buildPost(spaced, 'p/index.html', 'h', null, site);
+        assert.ok('post' in plain && 'post' in parsed);
+        assert.deepEqual(plain.post.links, parsed.post.links);
+        assert.equal(plain.post.url, parsed.post.url);
+      },
+    ),
+    { numRuns: 3000 },
   );
 });
