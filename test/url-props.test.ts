@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { parseHttp } from '../src/site/urls.ts';
 import { createPageReader } from '../src/site/page.ts';
 import { buildPost, type SiteContext } from '../src/site/post.ts';
+import { arxivId } from '../src/targets/arxiv.ts';
 
 /** Pieces of URLs, the awkward ones included: what the parser drops, trims, decodes or resolves. */
 const PIECES = [
@@ -73,5 +74,31 @@ test('a post\'s links and URL are the same whether or not its hrefs are left to 
       },
     ),
     { numRuns: 3000 },
+  );
+});
+
+const arxivish = fc
+  .tuple(
+    fc.constantFrom('http://', 'https://'),
+    fc.constantFrom('arxiv.org', 'www.arxiv.org', 'export.arxiv.org', 'doi.org', 'dx.doi.org', 'arxiv.org.', 'xarxiv.org', 'a@arxiv.org',
+      'arxiv.org@a', 'arxiv.org:443', 'arxiv.org:8080', 'arxiv.org\\a', 'other.example'),
+    fc.array(fc.constantFrom('abs', 'pdf', 'html', 'format', 'ps', '10.48550', 'arXiv.2101.00001', '2101.00001', '2101.00001v2',
+      '2101.00001.pdf', 'hep-th', '9901001', 'math.GT', '.', '..', '%2e', '%2E.', '', 'A', ' ', '\t'), { maxLength: 5 }),
+    fc.constantFrom('', '/', '?x', '#y', ' ', '.pdf', '/..'),
+  )
+  .map(([scheme, host, segments, end]) => `${scheme}${host}${segments.map((s) => `/${s}`).join('')}${end}`);
+/** A paper's URL as the parser reads it, but not as written: dot segments (also encoded), a user name, a port. */
+const ODD_PAPERS = [
+  'https://arxiv.org/abs/./2101.00001', 'https://arxiv.org/abs/%2e/2101.00001', 'https://arxiv.org/abs/x/%2E%2E/2101.00001',
+  'https://arxiv.org/html/2101.00001/../../abs/2202.00002', 'https://arxiv.org/abs/2101.00001/..', 'https://a@arxiv.org/abs/2101.00001',
+  'https://arxiv.org:443/abs/2101.00001', 'https://arxiv.org\\abs\\2101.00001', 'https://doi.org/10.48550/arXiv.2101.00001/.',
+];
+
+test('arxivId reads a plainly written URL as the URL parser does (an upper-case scheme is always parsed)', () => {
+  fc.assert(
+    fc.property(fc.oneof(arxivish, urlish, fc.webUrl({ withFragments: true, withQueryParameters: true }), fc.constantFrom(...ODD_PAPERS)), (url) => {
+      assert.equal(arxivId(url), arxivId(url.replace(/^http/, 'HTTP')), url);
+    }),
+    { numRuns: 10000 },
   );
 });
