@@ -23,7 +23,7 @@ import { openState } from './state/store.ts';
 import type { StateStore } from './state/store.ts';
 import type { NotificationRecord, PostRecord, RecordStatus } from './state/format.ts';
 import { pendingUnlinked, planPair } from './lifecycle/plan.ts';
-import type { PairContext } from './lifecycle/plan.ts';
+import type { PairContext, PairPlan } from './lifecycle/plan.ts';
 import { sinceVerdict } from './lifecycle/since.ts';
 import { checkGone } from './lifecycle/gone.ts';
 import type { SourceCheck } from './lifecycle/gone.ts';
@@ -35,6 +35,8 @@ import { DEFAULT_RETRY } from './net/retry.ts';
 import type { NetContext } from './net/attempt.ts';
 import { sleep } from './net/attempt.ts';
 import { countKey } from './report/counts.ts';
+
+type SendPlan = Extract<PairPlan, { action: 'send' }>;
 
 export type LinkbackEvent =
   | { type: 'page'; file: string; kind: 'post' | 'listing' | 'other' | 'unchanged' | 'error'; reason: string }
@@ -184,8 +186,9 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     const known = postsByFile.get(file);
     if (!known || known.hash !== hash || known.deleted !== undefined) return false;
     const pair = { fingerprint: known.fingerprint, postFingerprint: known.fingerprint };
+    const linked = { fingerprint: known.fingerprint, postFingerprint: known.fingerprint, linked: true }; // see linkedPair
     const get = (target: string) => state.get(known.url, target);
-    return known.targets.every((target) => planPair(get(target), { ...pair, linked: true }, flags).action === 'skip') &&
+    return known.targets.every((target) => planPair(get(target), linked, flags).action === 'skip') &&
       pendingUnlinked(known.unlinked ?? [], new Set(), get, pair, flags).length === 0;
   };
 
@@ -221,7 +224,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const deliver = async (post: Post, target: string, endpoint: Endpoint, previous: NotificationRecord | undefined, extra: Extra, why: string | null): Promise<void> => {
     const say = (message: string) => (why === null ? message : `${why}: ${message}`);
     if (options.dryRun) {
-      report(row(post, target, endpoint.protocol, endpoint.url, { status: 'dry-run', code: 'dry-run', message: say(`would send ${endpoint.protocol} (${endpoint.via})`) }));
+      report(wouldSend(post, target, endpoint, why));
       return;
     }
     if (stopped()) return;
@@ -281,7 +284,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
     let endpoint: Endpoint;
     if (target.kind === 'arxiv') {
-      endpoint = { protocol: 'trackback', url: target.endpoint, via: 'arXiv rule' };
+      endpoint = arxivEndpoint(target);
     } else {
       const found = await discover(target.url);
       if ('outcome' in found) {
@@ -323,15 +326,30 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     await deliver(post, target, endpoint, previous, { ...(fingerprint !== undefined ? { fingerprint } : {}), update: true }, why);
   };
 
-  const handlePair = async (post: Post, target: Target, pair: PairContext, why: string): Promise<void> => {
+  /**
+   * Does what a pair needs no I/O for: a pair planned 'skip' is reported, and so is, in a dry run, a first
+   * notification to an endpoint known by rule (arXiv). Returns what is left to do, or null when nothing is.
+   */
+  const settle = (post: Post, target: Target, pair: PairContext): { previous: NotificationRecord | undefined; plan: SendPlan } | null => {
     const previous = state.get(post.url, target.url);
     const plan = planPair(previous, pair, flags);
     if (plan.action === 'skip') {
       // A dropped link never notified is not worth a row.
       if (pair.linked || previous) report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: 'already-done', message: plan.message }));
-      return;
+      return null;
     }
-    if (stopped()) return;
+    if (stopped()) return null;
+    if (options.dryRun && !options.markExisting && plan.mode === 'first' && target.kind === 'arxiv') {
+      report(wouldSend(post, target.url, arxivEndpoint(target), null));
+      return null;
+    }
+    return { previous, plan };
+  };
+
+  const handlePair = async (post: Post, target: Target, pair: PairContext, why: string): Promise<void> => {
+    const todo = settle(post, target, pair);
+    if (todo === null) return;
+    const { previous, plan } = todo;
     if (plan.mode === 'update' && previous) return resend(post, target.url, previous, plan.fingerprint, why);
     return first(post, target, previous, plan.fingerprint ?? pair.fingerprint ?? postFingerprint(post));
   };
@@ -407,10 +425,12 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     // mapping when nothing is excluded (the usual case: it runs for every link of every post).
     const all = resolveTargets(post.links, options.arxivEndpoint, []);
     const targets = (exclude.length === 0 ? all : resolveTargets(post.links, options.arxivEndpoint, exclude)).filter((t) => scope.target(t.url));
-    const linked = new Set(targets.map((t) => t.url));
     const known = state.getPost(post.url);
     const fingerprint = postFingerprint(post);
     const pair = { fingerprint, postFingerprint: known?.fingerprint };
+    // Not { ...pair, linked }: a spread followed by a property takes a slow path in V8, 0.5-0.9 µs (Node 20).
+    const linkedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: true };
+    const droppedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: false };
     // Dropped: no longer in the post at all. A link still there but now excluded by the settings is not dropped,
     // and an excluded target is never told anything.
     const present = new Set(all.map((t) => t.url));
@@ -420,19 +440,27 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     emit({ type: 'page', file: page.file, kind: 'post', reason: `${post.links.length} content links, ${targets.length} targets` });
     emit({ type: 'post', post, targets: targets.length });
     const pairs: Array<Promise<void>> = [];
+    // A pair that needs no I/O (see settle) is done right here when no other pair is in flight, without async
+    // functions, room(), start() and their promises: about 1 µs a pair, and a dry run of 10,000 posts (99,328
+    // pairs) peaked 12 MB lower. Only when none is in flight: one may report in the turn room() gives it, and the
+    // events keep their order.
     for (const target of targets) {
       if (stopped()) break;
       if (!scope.only(post.url, target.url)) continue;
+      if (pending.size === 0 && settle(post, target, linkedPair) === null) continue;
       await room();
-      pairs.push(start(() => handlePair(post, target, { ...pair, linked: true }, 'post changed')));
+      pairs.push(start(() => handlePair(post, target, linkedPair, 'post changed')));
     }
     for (const url of dropped) {
       if (stopped()) break;
       if (!scope.only(post.url, url)) continue;
+      const target: Target = { kind: 'page', url };
+      if (pending.size === 0 && settle(post, target, droppedPair) === null) continue;
       await room();
-      pairs.push(start(() => handlePair(post, { kind: 'page', url }, { ...pair, linked: false }, 'link removed')));
+      pairs.push(start(() => handlePair(post, target, droppedPair, 'link removed')));
     }
     if (!options.dryRun) {
+      const linked = new Set(targets.map((t) => t.url));
       postDone.push(Promise.all(pairs).then(async () => {
         if (stopped()) return;
         const unlinked = pendingUnlinked(dropped, linked, (t) => state.get(post.url, t), pair, flags);
@@ -526,6 +554,16 @@ async function openInput(options: Options, deps: SendDeps, ctx: Parameters<typeo
         ? { complete: false, pages: scanPages(deps.pages, choice.location, ctx.site, ctx.scan) }
         : { complete: true, pages: scanSite(choice.location, ctx.site, ctx.scan) };
   }
+}
+
+function arxivEndpoint(target: Extract<Target, { kind: 'arxiv' }>): Endpoint {
+  return { protocol: 'trackback', url: target.endpoint, via: 'arXiv rule' };
+}
+
+/** A dry run's row for a notification to a known endpoint. */
+function wouldSend(post: Post, target: string, endpoint: Endpoint, why: string | null): Result {
+  const message = `would send ${endpoint.protocol} (${endpoint.via})`;
+  return row(post, target, endpoint.protocol, endpoint.url, { status: 'dry-run', code: 'dry-run', message: why === null ? message : `${why}: ${message}` });
 }
 
 function row(post: Post, target: string, protocol: Result['protocol'], endpoint: string | null, outcome: Outcome): Result {

@@ -42,7 +42,8 @@ export function createScope(settings: ScopeSettings): Scope {
 
   return {
     source: (file) => (include.length === 0 || include.some((re) => re.test(file))) && !excludePaths.some((re) => re.test(file)),
-    target: (url) => hostExclusion(url) === null,
+    // Asked for every target of every post: without excludeHosts, nothing to parse (a URL parse per target).
+    target: excludeHosts.length === 0 ? () => true : (url) => hostExclusion(url) === null,
     only: (source, target) => only.length === 0 || only.some((re) => re.test(source) || re.test(target)),
     partial: only.length > 0,
     excludedBy: (target) => {

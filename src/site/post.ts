@@ -6,7 +6,7 @@ import type { Post } from '../types.ts';
 import type { ScannedPage } from './types.ts';
 import { collapseWhitespace, cutExcerpt } from './excerpt.ts';
 import { REGIONS, regionBit, type PageFacts, type Region } from './page.ts';
-import { MAX_URL_LENGTH, isOwnHost, parseHttp, urlForFile } from './urls.ts';
+import { MAX_URL_LENGTH, isOwnHost, parseHttp, servedPath } from './urls.ts';
 
 export interface SiteContext {
   /** From options.siteUrl. */
@@ -76,14 +76,21 @@ export function buildPost(
  */
 export function postUrl(facts: PageFacts, file: string, site: SiteContext): URL | null {
   const base = site.siteBase ?? site.homeBase;
-  const served = base ? new URL(urlForFile(base, file)) : null;
-  const stated = [facts.meta.canonical, facts.meta.ogUrl]
-    .map((raw) => (raw === null || raw === '' ? null : parseHttp(raw, served ?? undefined)))
-    .find((u) => u !== null && u !== undefined);
-  if (site.siteBase !== null) {
-    return stated && stated.origin === site.siteBase.origin ? stated : served;
+  // URL parses are most of this function's cost, and a parse against a base parses the base too: the served URL
+  // is worked out only when needed, an absolute canonical is parsed without a base (see contentLinks), and
+  // og:url only when there is no canonical.
+  let served: URL | null | undefined;
+  const servedUrl = (): URL | null => (served ??= base ? new URL(servedPath(file), base) : null);
+  let stated: URL | null = null;
+  for (const raw of [facts.meta.canonical, facts.meta.ogUrl]) {
+    if (raw === null || raw === '') continue;
+    stated = parseHttp(raw, ABSOLUTE_HTTP.test(raw) ? undefined : (servedUrl() ?? undefined));
+    if (stated !== null) break;
   }
-  return stated ?? served;
+  if (site.siteBase !== null) {
+    return stated && stated.origin === site.siteBase.origin ? stated : servedUrl();
+  }
+  return stated ?? servedUrl();
 }
 
 /**
@@ -103,14 +110,23 @@ export function contentRegion(facts: PageFacts): Region {
 }
 
 const ABSOLUTE_HTTP = /^https?:\/\//i;
+/**
+ * An href that resolves on its base's host, whatever else it says: a fragment, a query, or a path from the root
+ * ('/x'; not '//host', and for http(s) '\\' counts as '/', and tabs and newlines are dropped by the parser).
+ */
+const ON_BASE_HOST = /^(?:[#?]|\/(?![/\\\t\n\r]))/;
 
 function contentLinks(facts: PageFacts, region: Region, postUrl: URL, ownHosts: Set<string>, warnings: string[]): string[] {
   const bit = regionBit(region);
   const base = (facts.meta.base ? parseHttp(facts.meta.base, postUrl) : null) ?? postUrl;
+  // A post's links to itself (footnotes, '#top') and to its own site from the root are dropped without being
+  // parsed: resolving against a base parses the base again, 1.6 µs a link.
+  const baseIsOwn = isOwnHost(base, ownHosts);
   const seen = new Set<string>();
   const out: string[] = [];
   for (const link of facts.links) {
     if (!(link.regions & bit)) continue;
+    if (baseIsOwn && ON_BASE_HOST.test(link.href)) continue;
     // An href that starts with http(s):// ignores any base (WHATWG URL: "special authority slashes"), and
     // without one the URL parser does not parse the base again for every link.
     const url = parseHttp(link.href, ABSOLUTE_HTTP.test(link.href) ? undefined : base);

@@ -29,14 +29,28 @@ const DOI_PATH = /^\/10\.48550\/arxiv\.(.+)$/i;
 const NEW_ID_ONLY = new RegExp(`^${NEW_ID}$`);
 const OLD_ID_ANY_CASE = new RegExp(String.raw`^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?/(\d{2}${MONTH}\d{3})$`, 'i');
 
+/**
+ * An http(s) URL written as the URL parser writes one, up to its host: lower-case scheme and host, no user name,
+ * no port (the links of a post are). Its host is then the one the parser finds, whatever follows.
+ */
+const PLAIN_URL = /^https?:\/\/([a-z0-9.-]+)([/?#].*)?$/s;
+/** A path the URL parser keeps as written: nothing it percent-encodes or decodes, no dot segment, no query. */
+const PLAIN_PATH = /^(?:\/(?!\.)[\w.~-]*)*$/;
+
 /** The version-less arXiv id of a paper URL (abs, pdf, html, format, ps, or its DataCite DOI), else null. */
 export function arxivId(url: string): string | null {
+  // Every link of every post comes here: a URL written plainly is read as text, which gives what parsing it
+  // would (test/url-props.test.ts) for less (Node 20: 0.93 µs an arXiv link instead of 1.4 µs, 0.15 µs a link
+  // elsewhere instead of 0.76 µs).
+  const plain = PLAIN_URL.exec(url);
+  if (plain !== null) {
+    const [, host = '', rest = ''] = plain;
+    if (!ARXIV_HOSTS.has(host) && !DOI_HOSTS.has(host)) return null;
+    if (PLAIN_PATH.test(rest)) return idOn(host, rest);
+  }
   const parsed = parseHttp(url);
   if (parsed === null || parsed.port !== '') return null;
-  const path = parsed.pathname.replace(/\/+$/, '');
-  if (ARXIV_HOSTS.has(parsed.hostname)) return idFromArxivPath(path);
-  if (DOI_HOSTS.has(parsed.hostname)) return idFromDoiPath(path);
-  return null;
+  return idOn(parsed.hostname, parsed.pathname);
 }
 
 /** The arXiv target of a link, or null when the link is not an arXiv paper. */
@@ -46,6 +60,13 @@ export function arxivTarget(url: string, endpointTemplate: string): Target | nul
   // split/join rather than replace: a replacement string would give `$&` and friends a meaning.
   const endpoint = endpointTemplate.split('{id}').join(id);
   return { kind: 'arxiv', url: `https://arxiv.org/abs/${id}`, id, endpoint };
+}
+
+function idOn(host: string, pathname: string): string | null {
+  const path = pathname.replace(/\/+$/, '');
+  if (ARXIV_HOSTS.has(host)) return idFromArxivPath(path);
+  if (DOI_HOSTS.has(host)) return idFromDoiPath(path);
+  return null;
 }
 
 function idFromArxivPath(path: string): string | null {
