@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanSite, type ScannedPage, type ScanOptions, type SiteOptions, type SiteWarning } from '../src/site/index.ts';
 import { isLinkbackError } from '../src/errors.ts';
+import { wholeFileReader } from '../src/site/read.ts';
 import type { Post } from '../src/types.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'site');
@@ -416,6 +417,24 @@ test('skip(): unchanged pages are not parsed (not even sniffed) and get the hash
   const parsed = await scan(root, { siteUrl: 'https://t.example/' });
   assert.equal(parsed.page('img.html').kind, 'other');
   assert.match(parsed.warnings[0]?.message ?? '', /not HTML \(PNG image\)/);
+});
+
+test('read: one reader, one buffer: each read gives exactly that file\'s bytes and hash, a larger file null', async () => {
+  const big = Buffer.from(`<p>${'b'.repeat(100_000)}</p>`);
+  const small = Buffer.from('<p>small</p>');
+  const root = await site({ 'big.html': big, 'small.html': small, 'empty.html': '', 'huge.html': Buffer.alloc(2000, 0x61) });
+  const read = wholeFileReader();
+  const first = read(join(root, 'big.html'));
+  assert.ok(first);
+  assert.deepEqual([Buffer.from(first.bytes), first.hash], [big, sha256(big)]);
+  // Read into the same memory: the bytes of the page before are gone, nothing of them shows in the next one.
+  const second = read(join(root, 'small.html'));
+  assert.ok(second);
+  assert.equal(second.bytes.buffer, first.bytes.buffer);
+  assert.deepEqual([Buffer.from(second.bytes), second.hash], [small, sha256(small)]);
+  assert.deepEqual(read(join(root, 'empty.html')), { bytes: Buffer.alloc(0), hash: sha256(Buffer.alloc(0)) });
+  assert.equal(read(join(root, 'huge.html'), 1999), null, 'over the limit: streamed instead');
+  assert.equal(read(join(root, 'huge.html'), 2000)?.hash, sha256(Buffer.alloc(2000, 0x61)));
 });
 
 test('encodings: windows-1252 fallback without charset, declared charsets, BOMs', async () => {

@@ -1,6 +1,7 @@
 // scanSite on worker threads: the same pages in the same order, with the same warnings in the same order,
 // as on the calling thread; skip() still decides from the hash before anything parses the page; a worker
-// really parses (the pool answers, healthy); a scan broken off early leaves no thread running.
+// really parses (the pool answers, healthy), every page in flight comes back as itself; a scan broken off
+// early leaves no thread running.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -9,7 +10,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scanSite, type ScanOptions, type SiteOptions } from '../src/site/index.ts';
-import { createParsePool, toWorkerSetup } from '../src/site/pool.ts';
+import { Waiting, createParsePool, toWorkerSetup } from '../src/site/pool.ts';
 import { pageFromBytes, readHints } from '../src/site/scan.ts';
 import type { SiteContext } from '../src/site/post.ts';
 
@@ -117,6 +118,46 @@ test('workers: a worker thread parses a page exactly as the calling thread does'
     assert.deepEqual(there.page, here);
     assert.deepEqual(there.warnings.map((w) => w.message), warnings);
     assert.equal(warnings.length, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('workers: the pages waiting for a worker are found by id, in any order, also once the table has grown', () => {
+  const waiting = new Waiting<string>(4);
+  // 0..9 in a table of 4: ids 4 and 8 take the place of 0, so it grows (twice).
+  for (let id = 0; id < 10; id++) waiting.add(id, `page ${id}`);
+  waiting.add(1000, 'page 1000');
+  assert.equal(waiting.size, 11);
+  assert.equal(waiting.take(5), 'page 5');
+  assert.equal(waiting.take(5), undefined, 'taken once');
+  assert.equal(waiting.take(37), undefined, 'never added');
+  assert.equal(waiting.take(1000), 'page 1000');
+  assert.equal(waiting.take(0), 'page 0');
+  waiting.add(16, 'page 16');
+  assert.equal(waiting.size, 9);
+  assert.deepEqual(waiting.takeAll().sort(), ['page 1', 'page 16', 'page 2', 'page 3', 'page 4', 'page 6', 'page 7', 'page 8', 'page 9']);
+  assert.equal(waiting.size, 0);
+  assert.equal(waiting.take(1), undefined);
+});
+
+test('workers: many pages handed to the pool at once each come back as their own page', async () => {
+  const options: SiteOptions = { siteUrl: 'https://w.example/', blogName: null };
+  const context: SiteContext = { siteBase: new URL('https://w.example/'), homeBase: null, blogName: null, homeTitle: 'W', homeDescription: null };
+  const pool = createParsePool(2, toWorkerSetup(options, context));
+  try {
+    // More pages in flight than the table of waiting pages first holds (16 a worker).
+    const jobs = Array.from({ length: 80 }, (_, n) => ({
+      file: `p/${n}/index.html`, hash: `h${n}`, encoding: 'utf-8', declared: false, bytes: Buffer.from(post(n, `<a href="https://x${n}.example/">x</a>`)),
+    }));
+    const pages = await Promise.all(jobs.map((job) => pool.parse(job)));
+    assert.equal(pool.healthy, true);
+    assert.equal(pool.backlog, 0);
+    for (const [n, { page }] of pages.entries()) {
+      assert.equal(page.kind, 'post');
+      assert.equal(page.file, `p/${n}/index.html`);
+      assert.deepEqual(page.kind === 'post' ? page.post.links : null, [`https://x${n}.example/`]);
+    }
   } finally {
     await pool.close();
   }

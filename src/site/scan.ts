@@ -14,7 +14,8 @@ import { createPageReader } from './page.ts';
 import { PoolFailure, createParsePool, poolSize, toWorkerSetup } from './pool.ts';
 import type { ParseJob, ParsePool } from './pool.ts';
 import { postPage, type SiteContext } from './post.ts';
-import { InvalidEncodingError, hashFile, readWholeFile, streamText } from './read.ts';
+import { InvalidEncodingError, hashFile, streamText, wholeFileReader } from './read.ts';
+import type { ReadWhole } from './read.ts';
 import type { Hints } from './regions.ts';
 import { SelectorError, parseSelector } from './selector.ts';
 import type { ScanOptions, ScannedPage, SiteOptions, SiteWarning } from './types.ts';
@@ -64,12 +65,13 @@ export async function* scanSite(root: string, options: SiteOptions, scan: ScanOp
       yield { file, warnings };
     }
   }
+  const readWhole = wholeFileReader();
   const step = async ({ file, warnings }: { file: string; warnings: SiteWarning[] }) => {
     threads.started++;
     const warn: Warn = (file, message) => warnings.push({ file, message });
     let page: ScannedPage;
     try {
-      page = await scanFile(root, file, site, hints, options, scan, warn, parsePool());
+      page = await scanFile(readWhole, root, file, site, hints, options, scan, warn, parsePool());
     } catch (error) {
       // Unexpected: an I/O failure mid-read (or a bug). The page fails, the scan goes on.
       page = { kind: 'error', file, reason: `could not read: ${errorCode(error)}` };
@@ -89,6 +91,7 @@ export async function* scanSite(root: string, options: SiteOptions, scan: ScanOp
 }
 
 async function scanFile(
+  readWhole: ReadWhole,
   root: string,
   file: string,
   site: SiteContext,
@@ -99,9 +102,10 @@ async function scanFile(
   pool: ParsePool | null,
 ): Promise<ScannedPage> {
   const path = join(root, file);
+  // The bytes are the reader's buffer, read again for the next page: they are used (or copied) before any await.
   let whole;
   try {
-    whole = readWholeFile(path);
+    whole = readWhole(path);
   } catch (error) {
     const reason = `not readable (${errorCode(error)})`;
     warn(file, reason);
@@ -118,6 +122,8 @@ async function scanFile(
   }
   const job: ParseJob = { file, hash, encoding: sniffed.encoding, declared: sniffed.declared, bytes };
   if (pool !== null && pool.backlog < WORKER_BACKLOG * pool.size) {
+    // A copy of its own: the page waits for the worker (and for this thread, should the worker die).
+    job.bytes = new Uint8Array(bytes);
     try {
       const parsed = await pool.parse(job);
       for (const warning of parsed.warnings) warn(warning.file, warning.message);

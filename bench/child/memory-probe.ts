@@ -1,0 +1,26 @@
+// Preloaded (--import) by bench/child/memory.ts's process and, through the inherited execArgv, by every
+// worker thread it starts: a worker posts its own heap figures (v8 statistics are per isolate) on a
+// BroadcastChannel every 100 ms, for the calling thread to sample. Nothing in the main thread.
+import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+
+export const MEMORY_CHANNEL = 'linkback-bench-memory';
+
+if (!isMainThread) {
+  const channel = new BroadcastChannel(MEMORY_CHANNEL);
+  channel.unref();
+  const post = (): void => {
+    const usage = process.memoryUsage();
+    channel.postMessage({
+      threadId,
+      heapTotal: usage.heapTotal,
+      heapUsed: usage.heapUsed,
+      external: usage.external,
+      arrayBuffers: usage.arrayBuffers,
+      mallocedMemory: getHeapStatistics().malloced_memory,
+      peakMallocedMemory: getHeapStatistics().peak_malloced_memory,
+      spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])),
+    });
+  };
+  setInterval(post, 100).unref();
+}
