@@ -1,7 +1,8 @@
 // Preloaded (--import) by bench/child/memory.ts's process and, through the inherited execArgv, by every
 // worker thread it starts: a worker posts its own heap figures (v8 statistics are per isolate) on a
-// BroadcastChannel every 100 ms, for the calling thread to sample. Nothing in the main thread.
-import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
+// BroadcastChannel every 20 messages it gets, for the calling thread to sample (a timer would not do: a
+// worker kept busy by its queue of messages runs no timers). Nothing in the main thread.
+import { BroadcastChannel, isMainThread, parentPort, threadId } from 'node:worker_threads';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 export const MEMORY_CHANNEL = 'linkback-bench-memory';
@@ -22,5 +23,8 @@ if (!isMainThread) {
       spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])),
     });
   };
-  setInterval(post, 100).unref();
+  let messages = 0;
+  parentPort?.on('message', () => {
+    if (++messages % 20 === 0) post();
+  });
 }
