@@ -16,9 +16,10 @@
 //   - inside <svg> and <math> (foreign content) "/>" closes the element and <script>/<style> are not raw
 //     text; HTML integration points (foreignObject, desc, title, mi, ...) switch back to HTML;
 //   - <image> is <img> outside foreign content;
+//   - inside <svg>, SVG names are re-cased (clipPath, foreignObject), and an end tag matches only an element
+//     opened under the same case;
 //   - at the end of the page every element still open closes.
-// Differences, on purpose: SVG names are not re-cased (camelCase) — both tags of a pair are lowercased alike,
-// so they still match — and a start tag cut off by the end of the page is neither opened nor closed (the
+// One difference, on purpose: a start tag cut off by the end of the page is neither opened nor closed (the
 // Parser closed it without the reader having opened it; browsers drop it). test/site-elements.test.ts
 // compares the two on tricky markup.
 import { Tokenizer } from 'htmlparser2';
@@ -88,8 +89,16 @@ const IMPLIES_CLOSE = new Map<string, ReadonlySet<string>>([
 const VOID = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'img', 'input', 'isindex',
   'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
 
-/** Where the Parser switches back from foreign content to HTML (it compares SVG-cased names; these are lowercased). */
-const HTML_INTEGRATION = new Set(['mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 'desc', 'title']);
+/** Where foreign content switches back to HTML (SVG-cased names, as the Parser compares them). */
+const HTML_INTEGRATION = new Set(['mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 'foreignObject', 'desc', 'title']);
+
+/** SVG element names the Parser re-cases inside <svg>: an end tag matches only what it was opened as. */
+const SVG_CASE = new Map(['altGlyph', 'altGlyphDef', 'altGlyphItem', 'animateColor', 'animateMotion', 'animateTransform',
+  'clipPath', 'feBlend', 'feColorMatrix', 'feComponentTransfer', 'feComposite', 'feConvolveMatrix', 'feDiffuseLighting',
+  'feDisplacementMap', 'feDistantLight', 'feDropShadow', 'feFlood', 'feFuncA', 'feFuncB', 'feFuncG', 'feFuncR',
+  'feGaussianBlur', 'feImage', 'feMerge', 'feMergeNode', 'feMorphology', 'feOffset', 'fePointLight', 'feSpecularLighting',
+  'feSpotLight', 'feTile', 'feTurbulence', 'foreignObject', 'glyphRef', 'linearGradient', 'radialGradient', 'textPath']
+  .map((name) => [name.toLowerCase(), name]));
 
 const enum Foreign {
   None = 0,
@@ -131,10 +140,13 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
     return text;
   };
 
-  /** Is the end tag at [start, end) named like the innermost open element (ASCII case-insensitive)? */
+  /**
+   * Is the end tag at [start, end) named like the innermost open element (ASCII case-insensitive)? Only outside
+   * foreign content, where names are plainly lowercased (readName).
+   */
   const closesInnermost = (start: number, end: number): boolean => {
     const top = names[names.length - 1];
-    if (top === undefined || end - start !== top.length || start < chunkOffset) return false;
+    if (top === undefined || foreign.length > 1 || end - start !== top.length || start < chunkOffset) return false;
     const at = start - chunkOffset;
     for (let i = 0; i < top.length; i++) {
       const c = chunk.charCodeAt(at + i);
@@ -155,9 +167,17 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
     return name;
   };
 
+  /** A tag's name as the Parser reads it (its readTagName): lowercased, SVG-cased inside <svg>, <image> as <img>. */
   const readName = (start: number, end: number): string => {
     const name = lowerName(start, end);
-    return name === 'image' && !inForeign() ? 'img' : name;
+    const context = foreign[foreign.length - 1];
+    if (context === Foreign.Svg) return SVG_CASE.get(name) ?? name;
+    if (foreign.length > 1) {
+      // Inside an integration point of an <svg>: a name that element was opened under keeps its SVG case.
+      const svgCased = SVG_CASE.get(name);
+      if (svgCased !== undefined && names.includes(svgCased)) return svgCased;
+    }
+    return name === 'image' && context === Foreign.None ? 'img' : name;
   };
 
   const pop = (): void => {
@@ -176,8 +196,7 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
       while (names.length > 0 && implied.has(names[names.length - 1]!)) pop();
     }
     if (!VOID.has(name)) {
-      const level = name === 'svg' ? Foreign.Svg : name === 'math' ? Foreign.MathML
-        : HTML_INTEGRATION.has(name) || (name === 'foreignobject' && foreign[foreign.length - 1] === Foreign.Svg) ? Foreign.None : null;
+      const level = name === 'svg' ? Foreign.Svg : name === 'math' ? Foreign.MathML : HTML_INTEGRATION.has(name) ? Foreign.None : null;
       names.push(name);
       pushedForeign.push(level !== null);
       if (level !== null) foreign.push(level);
