@@ -158,7 +158,10 @@ export function createPageReader(hints: Hints): PageReader {
   const onAttribute = (name: string, value: string): void => {
     if (pending === null) return;
     const a = attrs;
-    switch (name) {
+    // Typed as one of READ_ATTRIBUTES so that tsc ties the two lists: a case for a name elements.ts is not asked
+    // to deliver, or a name asked for without a case, fails to compile. (Hinted names also come by; no case.)
+    const read = name as ReadAttribute;
+    switch (read) {
       case 'class':
         a.class ??= value;
         break;
@@ -207,6 +210,8 @@ export function createPageReader(hints: Hints): PageReader {
       case 'type':
         a.type ??= value;
         break;
+      default:
+        read satisfies never;
     }
     if (a.hinted !== null && hinted?.has(name) && !Object.hasOwn(a.hinted, name)) a.hinted[name] = value;
   };
@@ -467,8 +472,10 @@ export function createPageReader(hints: Hints): PageReader {
 }
 
 /** The attributes the reader looks at (onAttribute); the values of all others are never cut out of the page. */
-const READ_ATTRIBUTES: ReadonlySet<string> = new Set(['class', 'href', 'id', 'rel', 'content', 'name', 'property', 'role', 'itemprop',
-  'itemscope', 'itemtype', 'http-equiv', 'datetime', 'value', 'title', 'type']);
+const READ_ATTRIBUTE_NAMES = ['class', 'href', 'id', 'rel', 'content', 'name', 'property', 'role', 'itemprop',
+  'itemscope', 'itemtype', 'http-equiv', 'datetime', 'value', 'title', 'type'] as const;
+type ReadAttribute = (typeof READ_ATTRIBUTE_NAMES)[number];
+const READ_ATTRIBUTES: ReadonlySet<string> = new Set(READ_ATTRIBUTE_NAMES);
 
 function blankAttributes(): Attributes {
   const a = {} as Attributes;
