@@ -77,6 +77,8 @@ export interface Summary {
   targets: number;
   sent: number;
   failed: number;
+  /** Not sent in this run for a reason that is not a refusal ("slow down", post not live yet): the next run sends them. */
+  held: number;
   skipped: number;
   noEndpoint: number;
   dryRun: number;
@@ -164,7 +166,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const scope = createScope(options);
   const ctx = netContextFor(options, client, now, deps.signal);
   const summary: Summary = {
-    pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, skipped: 0, noEndpoint: 0, dryRun: 0,
+    pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, held: 0, skipped: 0, noEndpoint: 0, dryRun: 0,
     recoveredUncertain: state.recovered.length, resent: 0, marked: 0, beforeSince: 0, undated: 0, deletedPosts: 0,
   };
   const results: Result[] = [];

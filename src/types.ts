@@ -7,8 +7,12 @@
 /** The three linkback protocols. */
 export type Protocol = 'webmention' | 'pingback' | 'trackback';
 
-/** One row's status in the report (the `--json` contract). */
-export type Status = 'sent' | 'failed' | 'skipped' | 'no-endpoint' | 'dry-run';
+/**
+ * One row's status in the report (the `--json` contract).
+ * `held`: not sent in this run for a reason that is not a refusal (the receiver said "slow down", or our post is
+ * not live yet); recorded as retryable, so the next run sends it by itself. Never counted as a failure.
+ */
+export type Status = 'sent' | 'failed' | 'held' | 'skipped' | 'no-endpoint' | 'dry-run';
 
 /** A post found in the built site. */
 export interface Post {
@@ -50,7 +54,10 @@ export interface Endpoint {
  * - rejected: the receiver answered with a refusal (4xx, trackback error 1, XML-RPC fault).
  * - invalid-response: an answer came but could not be read as the protocol's answer.
  * - server-error: a 5xx answer (retries exhausted).
- * - rate-limited: 429 / 503 still after the retries.
+ * - rate-limited: the receiver said "slow down" (429, 503, XML-RPC fault 429, WordPress's "too quickly", a robot-block
+ *   page) and was still saying it when the run ended: held, the next run sends it.
+ * - not-deployed: our post is not live at its public URL yet, or the live copy lacks the link: held.
+ * - target-gone: the target page answers 404/410; tried again on a widening schedule (record's retryAt).
  * - unreachable: no connection was ever made (DNS, refused, connect timeout): certainly not delivered.
  * - uncertain: the request may have reached the server but no answer came (timeout, reset, killed run).
  * - private-address: the target resolves to a private/loopback address and --allow-private is off.
@@ -67,6 +74,8 @@ export type OutcomeCode =
   | 'invalid-response'
   | 'server-error'
   | 'rate-limited'
+  | 'not-deployed'
+  | 'target-gone'
   | 'unreachable'
   | 'uncertain'
   | 'private-address'

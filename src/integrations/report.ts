@@ -39,6 +39,8 @@ function resultLine(r: Result): LogLine | null {
       return { level: 'info', message: `would send ${r.protocol ?? 'notification'} ${pair} (dry run)` };
     case 'failed':
       return { level: 'warn', message: `failed ${r.protocol ?? 'discovery'} ${pair}: ${r.message}` };
+    case 'held':
+      return { level: 'info', message: `held ${r.protocol ?? 'notification'} ${pair}: ${r.message} (the next build sends it)` };
     case 'no-endpoint':
       return { level: 'info', message: `no endpoint ${pair}` };
     case 'skipped':

@@ -2,7 +2,7 @@
 // it back (the table may hold only some of the rows, never fewer counts).
 import type { Status } from '../types.ts';
 
-export type CountKey = 'sent' | 'failed' | 'skipped' | 'noEndpoint' | 'dryRun';
+export type CountKey = 'sent' | 'failed' | 'held' | 'skipped' | 'noEndpoint' | 'dryRun';
 
 export function countKey(status: Status): CountKey {
   switch (status) {

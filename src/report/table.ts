@@ -12,9 +12,10 @@ export interface Paint {
   bold(s: string): string;
 }
 
-const ORDER: Status[] = ['failed', 'sent', 'dry-run', 'no-endpoint', 'skipped'];
+const ORDER: Status[] = ['failed', 'held', 'sent', 'dry-run', 'no-endpoint', 'skipped'];
 const TITLES: Record<Status, string> = {
   failed: 'Failed',
+  held: 'Held for the next run',
   sent: 'Sent',
   'dry-run': 'Would send (dry run)',
   'no-endpoint': 'No endpoint',
@@ -88,7 +89,7 @@ function countOf(report: SendReport, status: Status): number {
 }
 
 function formatRow(r: Result, paint: Paint): string {
-  const colour = r.status === 'failed' ? paint.red : r.status === 'sent' ? paint.green : r.status === 'dry-run' ? paint.yellow : paint.dim;
+  const colour = r.status === 'failed' ? paint.red : r.status === 'sent' ? paint.green : r.status === 'dry-run' || r.status === 'held' ? paint.yellow : paint.dim;
   const via = r.protocol ? `${r.protocol} ${r.endpoint ?? ''}`.trim() : '';
   return [
     `  ${colour(symbol(r.status))} ${r.source}`,
@@ -106,6 +107,8 @@ function symbol(status: Status): string {
       return '✗';
     case 'dry-run':
       return '→';
+    case 'held':
+      return '…';
     default:
       return '·';
   }
@@ -118,6 +121,7 @@ export function formatSummary(report: SendReport, paint: Paint): string {
     `${s.targets} target${s.targets === 1 ? '' : 's'}`,
     report.dryRun ? paint.yellow(`${s.dryRun} would be sent`) : paint.green(`${s.sent} sent`),
     s.failed ? paint.red(`${s.failed} failed`) : `${s.failed} failed`,
+    ...(s.held ? [paint.yellow(`${s.held} held for the next run`)] : []),
     `${s.noEndpoint} without endpoint`,
     `${s.skipped} skipped`,
   ];

@@ -35,6 +35,8 @@ export interface NotificationRecord {
   update?: boolean;
   /** The last `verify` check of whether the target shows the post. */
   verification?: Verification;
+  /** ISO time before which a retryable record is not tried again (a gone target's widening schedule). */
+  retryAt?: string;
 }
 
 export interface Verification {
@@ -73,7 +75,8 @@ export const STATE_VERSION = 1;
 const PROTOCOLS = ['webmention', 'pingback', 'trackback'] as const satisfies readonly Protocol[];
 const STATUSES = ['in-flight', 'sent', 'failed', 'uncertain', 'no-endpoint'] as const satisfies readonly RecordStatus[];
 const OUTCOME_CODES = [
-  'ok', 'already-registered', 'rejected', 'invalid-response', 'server-error', 'rate-limited', 'unreachable',
+  'ok', 'already-registered', 'rejected', 'invalid-response', 'server-error', 'rate-limited', 'not-deployed',
+  'target-gone', 'unreachable',
   'uncertain', 'private-address', 'bad-url', 'too-large', 'timeout', 'redirects', 'discovery-failed',
   'no-endpoint', 'already-done', 'dry-run',
 ] as const satisfies readonly OutcomeCode[];
@@ -108,6 +111,7 @@ const notificationSchema = z.strictObject({
     method: z.enum(['arxiv-listing', 'status-url', 'target-page']),
     url: z.string().min(1),
   }).optional(),
+  retryAt: isoTime.optional(),
 });
 
 const postSchema = z.strictObject({
@@ -157,6 +161,7 @@ export function canonicalNotification(r: NotificationRecord): NotificationRecord
     ...(r.fingerprint !== undefined ? { fingerprint: r.fingerprint } : {}),
     ...(r.update !== undefined ? { update: r.update } : {}),
     ...(r.verification !== undefined ? { verification: { ...r.verification } } : {}),
+    ...(r.retryAt !== undefined ? { retryAt: r.retryAt } : {}),
   };
 }
 
