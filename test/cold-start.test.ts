@@ -46,6 +46,16 @@ for (const entry of ['eleventy', 'astro'] as const) {
   });
 }
 
+test('`linkback --version` and `--help` load commander and no other heavy dependency', async () => {
+  for (const args of [['--version'], ['--help']]) {
+    const { packages, stdout } = await loads(`process.argv = [process.execPath, 'linkback', ...${JSON.stringify(args)}]; await import('./src/cli/bin.ts');`);
+    assert.ok(stdout.length > 0, 'it printed');
+    assert.deepEqual(HEAVY.filter((name) => packages.has(name)), ['commander'], `${args.join(' ')} loaded: ${[...packages].join(', ')}`);
+  }
+  const { stdout } = await loads(`process.argv = [process.execPath, 'linkback', '--help']; await import('./src/cli/bin.ts');`);
+  for (const name of ['send', 'discover', 'status', 'baseline', 'verify']) assert.match(stdout, new RegExp(`^  ${name}\\b`, 'm'), stdout);
+});
+
 test('the recorder sees a heavy dependency when one is loaded (the check above can fail)', async () => {
   const { packages } = await loads(`await import('./src/options.ts');`);
   assert.ok(packages.has('zod'), [...packages].join(', '));
