@@ -6,6 +6,7 @@ import { LinkbackError } from './errors.ts';
 import { closest } from './suggest.ts';
 import { DEFAULT_ARXIV_ENDPOINT } from './targets/arxiv.ts';
 import { isSinceDate } from './lifecycle/since.ts';
+import type { OptionKey } from './option-keys.ts';
 
 export { DEFAULT_ARXIV_ENDPOINT };
 /** arXiv's public list of the trackbacks a paper received (read by `verify`). */
@@ -106,6 +107,11 @@ export const optionsSchema = z
     connectTo: z.record(z.string().min(1), z.string().regex(/^[^:\s]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'must be address:port')).default({}),
   })
   .strict();
+
+// OPTION_KEYS (src/option-keys.ts) must name exactly the schema's keys: a key added to one only fails here.
+type Same<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : never;
+const sameKeys: Same<keyof typeof optionsSchema.shape, OptionKey> = true;
+void sameKeys;
 
 export type Options = z.output<typeof optionsSchema>;
 /** What callers pass: `site` plus any subset of the rest. */

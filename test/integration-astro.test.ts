@@ -105,6 +105,14 @@ test('options are checked when the integration is created', () => {
   assert.throws(() => linkbackAstro({ runDuringServe: true } as AstroOptions), /unknown option "runDuringServe"/);
 });
 
+test('option values are checked by the one schema once Astro has its configuration, before anything is built', async () => {
+  const integration = linkbackAstro({ concurrency: 0, siteUrl: 'ftp://x' });
+  await assert.rejects(
+    integration.hooks['astro:config:done']({ config: { base: '/' } }),
+    /invalid linkback Astro integration options: "siteUrl" must be an absolute http\(s\) URL; "concurrency" expected number to be >0/,
+  );
+});
+
 /** Runs the real `astro` command with the offline guard preloaded. */
 function astroCli(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cmd = join(root, 'node_modules/astro/astro.js');

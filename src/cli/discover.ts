@@ -9,7 +9,6 @@ import type { CliIo } from './io.ts';
 export function discoverCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
   const command = program
     .command('discover')
-    .description('show which protocol and endpoint a page advertises, and why (which header or element) — or why none')
     .argument('<url>', 'the target page, as a post links to it');
   const attributes = addSettingFlags(command, 'discover');
   addOutputFlags(command, { quiet: false })

@@ -4,16 +4,50 @@
 // 2 usage or configuration error; 3 the state cannot be used (locked, corrupt, newer format, not
 // writable); 130 / 143 interrupted by SIGINT / SIGTERM.
 import { Command, CommanderError } from 'commander';
-import { VERSION, isLinkbackError } from '../index.ts';
-import { discoverCommand } from './discover.ts';
+import { isLinkbackError } from '../errors.ts';
+import { VERSION } from '../version.ts';
 import { EXIT } from './io.ts';
 import type { CliIo } from './io.ts';
-import { baselineCommand, sendCommand } from './send.ts';
-import { verifyCommand } from './verify.ts';
-import { statusCommand } from './status.ts';
 
 export { EXIT };
 export type { CliIo };
+
+type Register = (program: Command, io: CliIo, done: (code: number) => void) => Command;
+
+/**
+ * The commands, in the order --help lists them. Only the command being run is loaded (with its flags, which
+ * come from the options schema, and the library): `linkback --version`, `--help` and a mistyped command load
+ * none of them, and each command loads what it needs (bench/ measures the cold start).
+ */
+const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Register> }>> = {
+  send: {
+    summary: 'notify every page the posts of a built site link to (once per post and target)',
+    load: async () => (await import('./send.ts')).sendCommand,
+  },
+  discover: {
+    summary: 'show which protocol and endpoint a page advertises, and why (which header or element) — or why none',
+    load: async () => (await import('./discover.ts')).discoverCommand,
+  },
+  status: {
+    summary: 'show what the state holds: counts by status and protocol, the last activity, failures and uncertain ones',
+    load: async () => (await import('./status.ts')).statusCommand,
+  },
+  baseline: {
+    summary: 'record everything the current site would send as already done, sending nothing (adopting linkback on an existing blog)',
+    load: async () => (await import('./send.ts')).baselineCommand,
+  },
+  verify: {
+    summary: 'check whether the targets of sent notifications now show the posts; record verified / not yet',
+    load: async () => (await import('./verify.ts')).verifyCommand,
+  },
+};
+
+/** The command named on the command line (`linkback help send` names send), or null. */
+function commandIn(argv: readonly string[]): string | null {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? name : null;
+}
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -39,11 +73,12 @@ Examples:
   $ linkback baseline _site                        adopt on an existing blog: record all as done
   $ linkback verify                                did the targets list our posts?`);
 
-  sendCommand(program, io, done);
-  discoverCommand(program, io, done);
-  statusCommand(program, io, done);
-  baselineCommand(program, io, done);
-  verifyCommand(program, io, done);
+  const wanted = commandIn(argv);
+  for (const [name, { summary, load }] of Object.entries(COMMANDS)) {
+    // The others are still named, so that --help lists them and a typo gets commander's suggestion.
+    const command = name === wanted ? (await load())(program, io, done) : program.command(name);
+    command.description(summary);
+  }
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -14,7 +14,6 @@ import type { Progress } from './progress.ts';
 export function sendCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
   const command = program
     .command('send')
-    .description('notify every page the posts of a built site link to (once per post and target)')
     .argument('[site-dir]', 'the built site (_site, public, dist …); or "site" in the config, or --feed / --sitemap');
   const attributes = addSettingFlags(command, 'send');
   addOutputFlags(command, { quiet: true })
@@ -40,7 +39,6 @@ Examples:
 export function baselineCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
   const command = program
     .command('baseline')
-    .description('record everything the current site would send as already done, sending nothing (adopting linkback on an existing blog)')
     .argument('[site-dir]', 'the built site; or "site" in the config, or --feed / --sitemap');
   const attributes = addSettingFlags(command, 'send');
   addOutputFlags(command, { quiet: true })

@@ -8,8 +8,7 @@ import type { CliIo } from './io.ts';
 
 export function statusCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
   const command = program
-    .command('status')
-    .description('show what the state holds: counts by status and protocol, the last activity, failures and uncertain ones');
+    .command('status');
   const attributes = addSettingFlags(command, 'status');
   addOutputFlags(command, { quiet: false })
     .addHelpText('after', `

@@ -10,8 +10,7 @@ import type { CliIo } from './io.ts';
 
 export function verifyCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
   const command = program
-    .command('verify')
-    .description('check whether the targets of sent notifications now show the posts; record verified / not yet');
+    .command('verify');
   const attributes = addSettingFlags(command, 'verify');
   addOutputFlags(command, { quiet: false })
     .addHelpText('after', `

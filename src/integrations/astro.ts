@@ -1,9 +1,8 @@
 // The Astro integration: `integrations: [linkback(options)]`. Runs in `astro:build:done` on the built folder;
 // `astro dev` never builds, so it never sends. Astro's `site` (+ `base`) is the default site URL.
 import { fileURLToPath } from 'node:url';
-import { splitOptions } from './options.ts';
-import type { IntegrationOptions } from './options.ts';
-import { sendAfterBuild } from './run.ts';
+import { checkLibraryOptions, splitOptions } from './options.ts';
+import type { IntegrationOptions, LibraryOptions } from './options.ts';
 import type { BuildLog } from './run.ts';
 
 export type AstroOptions = IntegrationOptions;
@@ -15,7 +14,7 @@ export type AstroOptions = IntegrationOptions;
 export interface AstroIntegrationLike {
   name: string;
   hooks: {
-    'astro:config:done': (options: { config: { site?: string | undefined; base: string } }) => void;
+    'astro:config:done': (options: { config: { site?: string | undefined; base: string } }) => Promise<void>;
     'astro:build:done': (options: { dir: URL; logger: AstroLoggerLike }) => Promise<void>;
   };
 }
@@ -29,16 +28,22 @@ export interface AstroLoggerLike {
 const ORIGIN = 'linkback Astro integration options';
 
 export default function linkbackAstro(options: AstroOptions = {}): AstroIntegrationLike {
-  const { library, own } = splitOptions(options, { failOnError: false }, ORIGIN);
+  // Names now, values once Astro has its configuration (see integrations/options.ts): this module stays cheap.
+  const { library: given, own } = splitOptions(options, { failOnError: false }, ORIGIN);
+  let library: LibraryOptions | null = null;
   let siteUrl: string | null = null;
   return {
     name: 'linkback',
     hooks: {
-      'astro:config:done': ({ config }) => {
+      'astro:config:done': async ({ config }) => {
+        library = await checkLibraryOptions(given, ORIGIN);
         // The folder is served under `base`: a file's URL is site + base + its path.
         if (config.site) siteUrl = new URL(config.base.endsWith('/') ? config.base : `${config.base}/`, config.site).href;
       },
       'astro:build:done': async ({ dir, logger }) => {
+        library ??= await checkLibraryOptions(given, ORIGIN);
+        // The rest of linkback loads only when a build is done.
+        const { sendAfterBuild } = await import('./run.ts');
         await sendAfterBuild({
           site: fileURLToPath(dir),
           options: library.siteUrl === undefined && siteUrl !== null ? { ...library, siteUrl } : library,

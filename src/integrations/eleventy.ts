@@ -3,9 +3,8 @@
 // Nothing is sent during `--serve` / `--watch` (drafts and half-written posts live there) unless asked.
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { PageSource } from '../site/pages.ts';
-import { splitOptions } from './options.ts';
-import type { IntegrationOptions } from './options.ts';
-import { sendAfterBuild } from './run.ts';
+import { checkLibraryOptions, splitOptions } from './options.ts';
+import type { IntegrationOptions, LibraryOptions } from './options.ts';
 import type { BuildLog } from './run.ts';
 
 export interface EleventyOptions extends IntegrationOptions {
@@ -33,6 +32,7 @@ export interface EleventyAfterEvent {
 
 /** The part of Eleventy's configuration API the plugin uses (Eleventy ships no TypeScript types). */
 export interface EleventyConfigLike {
+  on(event: 'eleventy.before', listener: () => Promise<void>): unknown;
   on(event: 'eleventy.after', listener: (event: EleventyAfterEvent) => Promise<void>): unknown;
   logger: {
     logWithOptions(options: { message: string; prefix?: string; type?: 'log' | 'warn' | 'error'; color?: string; force?: boolean }): void;
@@ -46,7 +46,12 @@ const TYPE = { info: 'log', warn: 'warn', error: 'error' } as const;
 
 export default function linkbackEleventy(eleventyConfig: EleventyConfigLike, options: EleventyOptions = {}): void {
   eleventyConfig.versionCheck?.('>=3.0');
-  const { library, own } = splitOptions(options, { failOnError: false, runDuringServe: false }, ORIGIN);
+  // Names now, values before the first build (see integrations/options.ts): this module stays cheap to load.
+  const { library: given, own } = splitOptions(options, { failOnError: false, runDuringServe: false }, ORIGIN);
+  let library: LibraryOptions | null = null;
+  eleventyConfig.on('eleventy.before', async () => {
+    library ??= await checkLibraryOptions(given, ORIGIN);
+  });
 
   eleventyConfig.on('eleventy.after', async (event) => {
     // Read when the event fires: Eleventy sets its logger after the configuration is loaded.
@@ -70,9 +75,11 @@ export default function linkbackEleventy(eleventyConfig: EleventyConfigLike, opt
       return;
     }
     const output = resolve(event.directories?.output ?? '_site');
+    // The rest of linkback loads only when a build is to be sent.
+    const { sendAfterBuild } = await import('./run.ts');
     await sendAfterBuild({
       site: output,
-      options: library,
+      options: library ?? await checkLibraryOptions(given, ORIGIN),
       failOnError: own.failOnError,
       log,
       pages: builtPages(event.results ?? [], output),

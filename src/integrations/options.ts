@@ -1,9 +1,15 @@
 // What a generator integration accepts: the library's options (the same zod schema, so a typo is reported the
 // same way as in a config file) minus `site` — the generator knows its output folder — plus a few switches of
 // its own, all booleans that default to off.
+//
+// Checked in two steps, so that loading a site's build configuration stays cheap (zod and the rest of linkback
+// load only when the build starts): `splitOptions` at configuration time checks the shape and the names (a typo
+// such as "concurency" stops the configuration at once, with a suggestion); `checkLibraryOptions`, from the
+// generator's first hook before anything is built, checks every value with the one schema.
 import { LinkbackError } from '../errors.ts';
 import type { OptionsInput } from '../options.ts';
-import { parseLayer } from '../options.ts';
+import { OPTION_KEYS } from '../option-keys.ts';
+import { closest } from '../suggest.ts';
 
 /** The library's options without `site`. */
 export type LibraryOptions = Omit<OptionsInput, 'site'>;
@@ -17,9 +23,11 @@ export interface IntegrationOptions extends LibraryOptions {
   failOnError?: boolean;
 }
 
+const KNOWN: ReadonlySet<string> = new Set(OPTION_KEYS);
+
 /**
- * Validates at configuration time, so a typo stops the build at once rather than after it.
- * Throws LinkbackError('CONFIG_INVALID') naming the key and `origin`.
+ * Splits the integration's own switches from the library's options and checks the names (not yet the values:
+ * see checkLibraryOptions). Throws LinkbackError('CONFIG_INVALID') naming the key and `origin`.
  */
 export function splitOptions<Own extends Record<string, boolean>>(
   input: unknown,
@@ -36,8 +44,10 @@ export function splitOptions<Own extends Record<string, boolean>>(
   }
   const own: Record<string, boolean> = { ...defaults };
   const rest: Record<string, unknown> = {};
+  const unknown: string[] = [];
   for (const [key, value] of Object.entries(given)) {
     if (!(key in defaults)) {
+      if (!KNOWN.has(key)) unknown.push(key);
       rest[key] = value;
       continue;
     }
@@ -45,5 +55,19 @@ export function splitOptions<Own extends Record<string, boolean>>(
     if (typeof value !== 'boolean') throw new LinkbackError('CONFIG_INVALID', `invalid ${origin}: "${key}" must be true or false`);
     own[key] = value;
   }
-  return { library: parseLayer(rest, origin), own: own as Own };
+  if (unknown.length > 0) {
+    // The wording of the schema's own message (src/options.ts), so a config file and a plugin read alike.
+    const named = unknown.map((key) => {
+      const near = closest(key, OPTION_KEYS.filter((k) => k !== 'site'));
+      return `"${key}"${near ? ` (did you mean "${near}"?)` : ''}`;
+    });
+    throw new LinkbackError('CONFIG_INVALID', `invalid ${origin}: unknown option ${named.join(', ')}`);
+  }
+  return { library: rest as LibraryOptions, own: own as Own };
+}
+
+/** Checks every value of the library's options with the one schema (loaded now, not with the plugin). */
+export async function checkLibraryOptions(library: LibraryOptions, origin: string): Promise<LibraryOptions> {
+  const { parseLayer } = await import('../options.ts');
+  return parseLayer(library, origin);
 }
