@@ -26,6 +26,7 @@ import { pendingUnlinked, planPair } from './lifecycle/plan.ts';
 import type { PairContext, PairPlan } from './lifecycle/plan.ts';
 import { sinceVerdict } from './lifecycle/since.ts';
 import { checkGone } from './lifecycle/gone.ts';
+import { trackDepartures } from './lifecycle/left.ts';
 import type { SourceCheck } from './lifecycle/gone.ts';
 import type { HttpClient } from './net/types.ts';
 import { createClientFor } from './net/client.ts';
@@ -182,6 +183,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
 
   const postsByFile = new Map<string, PostRecord>();
   for (const post of state.posts()) postsByFile.set(post.file, post);
+  // Taken before this run records anything: a post it reads for the first time cannot have left the site.
+  const departures = trackDepartures(state.posts());
   // Skipping a file unparsed is safe when its bytes are the same (so are its links and fingerprint) and nothing
   // is left to do for any pair it had, linked or dropped.
   const unchanged = (file: string, hash: string): boolean => {
@@ -363,16 +366,6 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const start = (work: () => Promise<void>): Promise<void> => pending.start(work);
   const postDone: Array<Promise<void>> = [];
   let noUrl: string | null = null;
-  // What this run saw, by URL and by file: a post of the state seen under neither has left the site. Only
-  // the state's posts are remembered (a first run remembers nothing), so memory follows the state, not the site.
-  const seenUrls = new Set<string>();
-  const seenFiles = new Set<string>();
-  const sawFile = (file: string) => {
-    if (postsByFile.has(file)) seenFiles.add(file);
-  };
-  const sawUrl = (url: string) => {
-    if (state.getPost(url)) seenUrls.add(url);
-  };
 
   const siteOptions: SiteOptions = {
     siteUrl: options.siteUrl,
@@ -392,10 +385,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const input = await openInput(options, deps, { net: ctx, site: siteOptions, scan: scanOptions, window: options.concurrency });
   for await (const page of input.pages) {
     summary.pages++;
-    sawFile(page.file);
+    departures.sawFile(page.file);
     if (page.kind === 'unchanged') {
-      const known = postsByFile.get(page.file);
-      if (known) seenUrls.add(known.url);
       summary.unchangedPosts++;
       emit({ type: 'page', file: page.file, kind: 'unchanged', reason: 'unchanged since the last run' });
       continue;
@@ -407,7 +398,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
     if (noUrl) continue;
     const post = page.post;
-    sawUrl(post.url);
+    departures.sawUrl(post.url);
     if (!scope.source(page.file)) {
       emit({ type: 'page', file: page.file, kind: 'other', reason: 'left out by includePaths / excludePaths' });
       continue;
@@ -522,8 +513,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   // interrupted run, would make every post it did not reach look deleted.
   // A run limited by --only leaves posts gone from the site to a full run.
   if (input.complete && !scope.partial && !stopped()) {
-    const gone = [...state.posts()].filter((p) => p.deleted === undefined && !seenUrls.has(p.url) && !seenFiles.has(p.file));
-    for (const known of gone) {
+    for (const known of departures.left()) {
       if (stopped()) break;
       await handleDeleted(known);
     }
