@@ -256,7 +256,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       throw error;
     }
     const status: RecordStatus = notified.outcome.status === 'sent' ? 'sent' : notified.uncertain ? 'uncertain' : 'failed';
-    await record(post, target, endpoint.protocol, endpoint.url, status, notified.outcome, attempts, notified.retryable, extra);
+    // Every request this run put on the wire for the pair, retries included.
+    await record(post, target, endpoint.protocol, endpoint.url, status, notified.outcome, (previous?.attempts ?? 0) + notified.attempts, notified.retryable, extra);
     if (status === 'sent' && extra.update) summary.resent++;
     report(row(post, target, endpoint.protocol, endpoint.url, { ...notified.outcome, message: say(notified.outcome.message) }));
   };
