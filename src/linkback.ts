@@ -27,6 +27,7 @@ import type { PairContext, PairPlan } from './lifecycle/plan.ts';
 import { sinceVerdict } from './lifecycle/since.ts';
 import { checkGone } from './lifecycle/gone.ts';
 import { trackDepartures } from './lifecycle/left.ts';
+import { goneVerdict } from './lifecycle/dead.ts';
 import type { SourceCheck } from './lifecycle/gone.ts';
 import type { HttpClient } from './net/types.ts';
 import { createClientFor } from './net/client.ts';
@@ -161,7 +162,8 @@ async function assertSiteFolder(site: string): Promise<void> {
 async function run(options: Options, state: StateStore, client: HttpClient, deps: SendDeps, startedAt: string): Promise<SendReport> {
   const now = deps.now ?? (() => new Date());
   const emit = deps.onEvent ?? (() => {});
-  const flags = { retryFailed: options.retryFailed, retryUncertain: options.retryUncertain };
+  // `now`: a record's retryAt (a gone target's next check) is compared with the time the run started.
+  const flags = { retryFailed: options.retryFailed, retryUncertain: options.retryUncertain, now: now().getTime() };
   const exclude = options.exclude.map(globToRegExp);
   // includePaths / excludePaths, excludeHosts and --only (src/scope.ts).
   const scope = createScope(options);
@@ -215,7 +217,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
   };
 
-  type Extra = Pick<NotificationRecord, 'fingerprint' | 'update'>;
+  type Extra = Pick<NotificationRecord, 'fingerprint' | 'update' | 'retryAt'> & { at?: string };
   const record = (post: Post, target: string, protocol: Endpoint['protocol'] | null, endpoint: string | null, status: RecordStatus, outcome: Outcome, attempts: number, retryable: boolean, extra: Extra): Promise<boolean> =>
     save({
       source: post.url, target, protocol, endpoint, status, code: outcome.code, message: outcome.message,
@@ -293,6 +295,13 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       endpoint = arxivEndpoint(target);
     } else {
       const found = await discover(target.url);
+      if ('outcome' in found && found.outcome.code === 'target-gone') {
+        // Reported as a failure once; then old news, checked again on a widening schedule (lifecycle/dead.ts).
+        const gone = goneVerdict(previous, found.outcome, now());
+        report(row(post, target.url, null, null, gone.outcome));
+        if (!options.dryRun) await record(post, target.url, null, null, 'failed', found.outcome, previous?.attempts ?? 0, true, { ...extra, at: gone.since, retryAt: gone.retryAt });
+        return;
+      }
       if ('outcome' in found) {
         const outcome = found.outcome;
         report(row(post, target.url, null, null, outcome));
@@ -318,9 +327,12 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     if (options.markExisting) return mark(post, target, settled, why);
     const found = await discover(target);
     if ('outcome' in found) {
-      report(row(post, target, null, null, { ...found.outcome, message: `${why}: ${found.outcome.message}` }));
-      // No endpoint any more: nothing to tell. A failed discovery leaves the record as it was: the next run tries again.
-      if (found.outcome.status === 'no-endpoint' && !options.dryRun) await save(settled);
+      // No endpoint any more, or no page (404/410): nothing to tell, and nothing a later run could tell it. A
+      // failed discovery leaves the record as it was: the next run tries again.
+      const nothingLeft = found.outcome.status === 'no-endpoint' || found.outcome.code === 'target-gone';
+      const outcome: Outcome = found.outcome.code === 'target-gone' ? { ...found.outcome, status: 'skipped', message: `${found.outcome.message}: the page is gone, nothing to update` } : found.outcome;
+      report(row(post, target, null, null, { ...outcome, message: `${why}: ${outcome.message}` }));
+      if (nothingLeft && !options.dryRun) await save(settled);
       return;
     }
     const endpoint = found.endpoint;
@@ -341,7 +353,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     const plan = planPair(previous, pair, flags);
     if (plan.action === 'skip') {
       // A dropped link never notified is not worth a row.
-      if (pair.linked || previous) report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: 'already-done', message: plan.message }));
+      if (pair.linked || previous) report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: plan.code ?? 'already-done', message: plan.message }));
       return null;
     }
     if (stopped()) return null;
