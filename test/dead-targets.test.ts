@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { send } from '../src/index.ts';
+import { readStatus, send } from '../src/index.ts';
 import type { OptionsInput, SendReport } from '../src/index.ts';
 import { openState } from '../src/state/store.ts';
 import type { NotificationRecord } from '../src/state/format.ts';
@@ -116,7 +116,15 @@ test('past its next check the unchanged post is parsed and the page fetched once
     assert.equal(next?.at, new Date(T0).toISOString(), 'gone since the first time it was found gone');
     checks.push(Math.round((Date.parse(next?.retryAt ?? '') - clock) / DAY));
   }
-  assert.deepEqual(checks, [1, 2, 4, 8, 16, 32], 'days to the next check: as long again as it has been gone, at most 32');
+  assert.deepEqual(checks, [2, 4, 8, 16, 32, 32], 'days to the next check: a day more than it has been gone, at most 32');
+});
+
+test('linkback status lists a dead link under gone targets, not under failed', async (t) => {
+  const { options } = await setup(t);
+  await send(options, { now: at(T0) });
+  const status = await readStatus(options.state as string);
+  assert.deepEqual(status.failed, []);
+  assert.deepEqual(status.gone.map((r) => [r.target, r.retryAt]), [[DEAD, new Date(T0 + DAY).toISOString()]]);
 });
 
 test('a dead link that comes back (after its next check) is discovered and notified normally, once', async (t) => {

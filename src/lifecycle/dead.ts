@@ -4,8 +4,8 @@
 // A dead link in an old post is old news. Fetching it on every run would be wasted, and failing every run would
 // keep CI red for something nobody can fix by re-running. So a gone target is:
 // - reported once, as failed (code target-gone): a NEW failure, so that run exits 1 and someone looks;
-// - checked again only after a wait, recorded as the record's `retryAt`. The wait is as long as the target has
-//   been gone, at least a day and at most 32 days: 1 day, then 1, 2, 4, 8, 16, 32, 32 … days between checks;
+// - checked again only after a wait, recorded as the record's `retryAt`: a day longer than the target has been
+//   gone, at most 32 days. With runs at least daily that is 1 day, then 2, 4, 8, 16, then every 32 days;
 // - while waiting (state/plan.ts decide()): skipped, "gone (HTTP 404) since …; next check after …": exit 0;
 // - found still gone by a later check: skipped too (old news), and the wait widens;
 // - found back: discovered and notified as any target.
@@ -37,7 +37,7 @@ export function goneVerdict(previous: NotificationRecord | undefined, found: Out
   const wasGone = previous?.code === 'target-gone' && previous.status === 'failed';
   const since = wasGone ? previous.at : now.toISOString();
   const gone = Math.max(0, now.getTime() - Date.parse(since));
-  const wait = Math.min(MAX_WAIT_MS, Math.max(FIRST_WAIT_MS, Number.isFinite(gone) ? gone : 0));
+  const wait = Math.min(MAX_WAIT_MS, FIRST_WAIT_MS + (Number.isFinite(gone) ? gone : 0));
   const retryAt = new Date(now.getTime() + wait).toISOString();
   const http = found.httpStatus !== undefined ? `HTTP ${found.httpStatus}` : 'gone';
   const outcome: Outcome = wasGone
