@@ -27,7 +27,7 @@ import type { PairContext, PairPlan } from './lifecycle/plan.ts';
 import { sinceVerdict } from './lifecycle/since.ts';
 import { checkGone } from './lifecycle/gone.ts';
 import { trackDepartures } from './lifecycle/left.ts';
-import { goneVerdict } from './lifecycle/dead.ts';
+import { goneForUpdate, goneVerdict } from './lifecycle/dead.ts';
 import type { SourceCheck } from './lifecycle/gone.ts';
 import type { HttpClient } from './net/types.ts';
 import { createClientFor } from './net/client.ts';
@@ -330,7 +330,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       // No endpoint any more, or no page (404/410): nothing to tell, and nothing a later run could tell it. A
       // failed discovery leaves the record as it was: the next run tries again.
       const nothingLeft = found.outcome.status === 'no-endpoint' || found.outcome.code === 'target-gone';
-      const outcome: Outcome = found.outcome.code === 'target-gone' ? { ...found.outcome, status: 'skipped', message: `${found.outcome.message}: the page is gone, nothing to update` } : found.outcome;
+      const outcome = found.outcome.code === 'target-gone' ? goneForUpdate(found.outcome) : found.outcome;
       report(row(post, target, null, null, { ...outcome, message: `${why}: ${outcome.message}` }));
       if (nothingLeft && !options.dryRun) await save(settled);
       return;

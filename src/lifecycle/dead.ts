@@ -46,3 +46,11 @@ export function goneVerdict(previous: NotificationRecord | undefined, found: Out
   return { outcome, since, retryAt };
 }
 
+
+/**
+ * A target told before whose page is gone when the post changes (an update, a removed link, a deleted post): no
+ * page is left to update, so the change is settled without sending, and reported as skipped, not failed.
+ */
+export function goneForUpdate(found: Outcome): Outcome {
+  return { ...found, status: 'skipped', message: `${found.message}: the page is gone, nothing to update` };
+}
