@@ -26,6 +26,8 @@ import { pendingUnlinked, planPair } from './lifecycle/plan.ts';
 import type { PairContext, PairPlan } from './lifecycle/plan.ts';
 import { sinceVerdict } from './lifecycle/since.ts';
 import { checkGone } from './lifecycle/gone.ts';
+import { trackDepartures } from './lifecycle/left.ts';
+import { goneForUpdate, goneVerdict } from './lifecycle/dead.ts';
 import type { SourceCheck } from './lifecycle/gone.ts';
 import type { HttpClient } from './net/types.ts';
 import { createClientFor } from './net/client.ts';
@@ -160,7 +162,8 @@ async function assertSiteFolder(site: string): Promise<void> {
 async function run(options: Options, state: StateStore, client: HttpClient, deps: SendDeps, startedAt: string): Promise<SendReport> {
   const now = deps.now ?? (() => new Date());
   const emit = deps.onEvent ?? (() => {});
-  const flags = { retryFailed: options.retryFailed, retryUncertain: options.retryUncertain };
+  // `now`: a record's retryAt (a gone target's next check) is compared with the time the run started.
+  const flags = { retryFailed: options.retryFailed, retryUncertain: options.retryUncertain, now: now().getTime() };
   const exclude = options.exclude.map(globToRegExp);
   // includePaths / excludePaths, excludeHosts and --only (src/scope.ts).
   const scope = createScope(options);
@@ -182,6 +185,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
 
   const postsByFile = new Map<string, PostRecord>();
   for (const post of state.posts()) postsByFile.set(post.file, post);
+  // Taken before this run records anything: a post it reads for the first time cannot have left the site.
+  const departures = trackDepartures(state.posts());
   // Skipping a file unparsed is safe when its bytes are the same (so are its links and fingerprint) and nothing
   // is left to do for any pair it had, linked or dropped.
   const unchanged = (file: string, hash: string): boolean => {
@@ -212,7 +217,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
   };
 
-  type Extra = Pick<NotificationRecord, 'fingerprint' | 'update'>;
+  type Extra = Pick<NotificationRecord, 'fingerprint' | 'update' | 'retryAt'> & { at?: string };
   const record = (post: Post, target: string, protocol: Endpoint['protocol'] | null, endpoint: string | null, status: RecordStatus, outcome: Outcome, attempts: number, retryable: boolean, extra: Extra): Promise<boolean> =>
     save({
       source: post.url, target, protocol, endpoint, status, code: outcome.code, message: outcome.message,
@@ -253,7 +258,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       throw error;
     }
     const status: RecordStatus = notified.outcome.status === 'sent' ? 'sent' : notified.uncertain ? 'uncertain' : 'failed';
-    await record(post, target, endpoint.protocol, endpoint.url, status, notified.outcome, attempts, notified.retryable, extra);
+    // Every request this run put on the wire for the pair, retries included.
+    await record(post, target, endpoint.protocol, endpoint.url, status, notified.outcome, (previous?.attempts ?? 0) + notified.attempts, notified.retryable, extra);
     if (status === 'sent' && extra.update) summary.resent++;
     report(row(post, target, endpoint.protocol, endpoint.url, { ...notified.outcome, message: say(notified.outcome.message) }));
   };
@@ -289,6 +295,13 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       endpoint = arxivEndpoint(target);
     } else {
       const found = await discover(target.url);
+      if ('outcome' in found && found.outcome.code === 'target-gone') {
+        // Reported as a failure once; then old news, checked again on a widening schedule (lifecycle/dead.ts).
+        const gone = goneVerdict(previous, found.outcome, now());
+        report(row(post, target.url, null, null, gone.outcome));
+        if (!options.dryRun) await record(post, target.url, null, null, 'failed', found.outcome, previous?.attempts ?? 0, true, { ...extra, at: gone.since, retryAt: gone.retryAt });
+        return;
+      }
       if ('outcome' in found) {
         const outcome = found.outcome;
         report(row(post, target.url, null, null, outcome));
@@ -314,9 +327,12 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     if (options.markExisting) return mark(post, target, settled, why);
     const found = await discover(target);
     if ('outcome' in found) {
-      report(row(post, target, null, null, { ...found.outcome, message: `${why}: ${found.outcome.message}` }));
-      // No endpoint any more: nothing to tell. A failed discovery leaves the record as it was: the next run tries again.
-      if (found.outcome.status === 'no-endpoint' && !options.dryRun) await save(settled);
+      // No endpoint any more, or no page (404/410): nothing to tell, and nothing a later run could tell it. A
+      // failed discovery leaves the record as it was: the next run tries again.
+      const nothingLeft = found.outcome.status === 'no-endpoint' || found.outcome.code === 'target-gone';
+      const outcome = found.outcome.code === 'target-gone' ? goneForUpdate(found.outcome) : found.outcome;
+      report(row(post, target, null, null, { ...outcome, message: `${why}: ${outcome.message}` }));
+      if (nothingLeft && !options.dryRun) await save(settled);
       return;
     }
     const endpoint = found.endpoint;
@@ -337,7 +353,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     const plan = planPair(previous, pair, flags);
     if (plan.action === 'skip') {
       // A dropped link never notified is not worth a row.
-      if (pair.linked || previous) report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: 'already-done', message: plan.message }));
+      if (pair.linked || previous) report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: plan.code ?? 'already-done', message: plan.message }));
       return null;
     }
     if (stopped()) return null;
@@ -363,16 +379,6 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const start = (work: () => Promise<void>): Promise<void> => pending.start(work);
   const postDone: Array<Promise<void>> = [];
   let noUrl: string | null = null;
-  // What this run saw, by URL and by file: a post of the state seen under neither has left the site. Only
-  // the state's posts are remembered (a first run remembers nothing), so memory follows the state, not the site.
-  const seenUrls = new Set<string>();
-  const seenFiles = new Set<string>();
-  const sawFile = (file: string) => {
-    if (postsByFile.has(file)) seenFiles.add(file);
-  };
-  const sawUrl = (url: string) => {
-    if (state.getPost(url)) seenUrls.add(url);
-  };
 
   const siteOptions: SiteOptions = {
     siteUrl: options.siteUrl,
@@ -392,10 +398,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const input = await openInput(options, deps, { net: ctx, site: siteOptions, scan: scanOptions, window: options.concurrency });
   for await (const page of input.pages) {
     summary.pages++;
-    sawFile(page.file);
+    departures.sawFile(page.file);
     if (page.kind === 'unchanged') {
-      const known = postsByFile.get(page.file);
-      if (known) seenUrls.add(known.url);
       summary.unchangedPosts++;
       emit({ type: 'page', file: page.file, kind: 'unchanged', reason: 'unchanged since the last run' });
       continue;
@@ -407,7 +411,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
     if (noUrl) continue;
     const post = page.post;
-    sawUrl(post.url);
+    departures.sawUrl(post.url);
     if (!scope.source(page.file)) {
       emit({ type: 'page', file: page.file, kind: 'other', reason: 'left out by includePaths / excludePaths' });
       continue;
@@ -522,8 +526,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   // interrupted run, would make every post it did not reach look deleted.
   // A run limited by --only leaves posts gone from the site to a full run.
   if (input.complete && !scope.partial && !stopped()) {
-    const gone = [...state.posts()].filter((p) => p.deleted === undefined && !seenUrls.has(p.url) && !seenFiles.has(p.file));
-    for (const known of gone) {
+    for (const known of departures.left()) {
       if (stopped()) break;
       await handleDeleted(known);
     }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulatedWeb } from '../example/web.ts';
 import { runCli } from './fixtures/cli/run.ts';
+import { localRun } from './fixtures/lifecycle/web.ts';
+import { build } from './fixtures/lifecycle/blog.ts';
 
 const site = join(fileURLToPath(new URL('..', import.meta.url)), 'example/site');
 
@@ -48,4 +50,15 @@ test('a site whose posts carry no canonical/og:url, without --site-url, is a usa
   const withUrl = await runCli(['send', noUrlSite, '--dry-run', '--site-url', 'https://example.com/', '--state', join(dir, 's.json'), '--connect-to', '*=127.0.0.1:9', '--allow-private', '--json']);
   assert.notEqual(withUrl.code, 2, withUrl.stderr);
   assert.ok((JSON.parse(withUrl.stdout) as { summary: { posts: number } }).summary.posts > 0);
+});
+
+test('send --json on a one-post site with a fresh state counts no deleted post (issue 11, reproduction 3)', async (t) => {
+  const { web, dir } = await localRun(t, 'cli-new-post');
+  const blog = join(dir, 'site');
+  await build(blog, [{ slug: 'a', title: 'One post', date: '2024-05-01', body: '<p>On <a href="http://wm.example/one">one</a>.</p>' }], 'T1');
+  const ran = await runCli(['send', blog, '--state', join(dir, 'state.json'), '--connect-to', `*=127.0.0.1:${web.port}`, '--allow-private', '--json']);
+  assert.equal(ran.code, 0, ran.stderr);
+  const summary = (JSON.parse(ran.stdout) as { summary: { sent: number; deletedPosts: number } }).summary;
+  assert.equal(summary.sent, 1);
+  assert.equal(summary.deletedPosts, 0);
 });

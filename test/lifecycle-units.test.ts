@@ -10,6 +10,8 @@ import { GONE, pendingUnlinked, planPair } from '../src/lifecycle/plan.ts';
 import type { PairContext } from '../src/lifecycle/plan.ts';
 import { isSinceDate, sinceVerdict } from '../src/lifecycle/since.ts';
 import { goneFromStatus } from '../src/lifecycle/gone.ts';
+import { goneVerdict } from '../src/lifecycle/dead.ts';
+import type { Outcome } from '../src/types.ts';
 import { postFingerprint } from '../src/site/fingerprint.ts';
 import { scanSite } from '../src/site/index.ts';
 import type { NotificationRecord } from '../src/state/format.ts';
@@ -17,7 +19,7 @@ import { parseOptions } from '../src/index.ts';
 import { build } from './fixtures/lifecycle/blog.ts';
 import type { PostSpec } from './fixtures/lifecycle/blog.ts';
 
-const FLAGS = { retryFailed: false, retryUncertain: false };
+const FLAGS = { retryFailed: false, retryUncertain: false, now: Date.parse('2024-06-01T00:00:00Z') };
 
 function rec(over: Partial<NotificationRecord>): NotificationRecord {
   return {
@@ -115,6 +117,31 @@ test('a post is gone on 404 and 410 only; a redirect is a move; 200 is still onl
   assert.equal(goneFromStatus(200, 'u').state, 'online');
   assert.equal(goneFromStatus(503, 'u').state, 'unknown');
   assert.equal(goneFromStatus(403, 'u').state, 'unknown');
+});
+
+test('a gone target waits for its retryAt: skipped as target-gone before it, sent after it; --retry-failed does not wait', () => {
+  const gone = rec({ status: 'failed', code: 'target-gone', retryable: true, protocol: null, endpoint: null, httpStatus: 404, message: 'target page answered HTTP 404', at: '2024-05-01T00:00:00.000Z', retryAt: '2024-06-02T00:00:00.000Z' });
+  assert.deepEqual(planPair(gone, linked('F1'), FLAGS), { action: 'skip', code: 'target-gone', message: 'gone (HTTP 404) since 2024-05-01T00:00:00.000Z; next check after 2024-06-02T00:00:00.000Z' });
+  assert.equal(planPair(gone, linked('F1'), { ...FLAGS, now: Date.parse('2024-06-02T00:00:00.001Z') }).action, 'send');
+  assert.equal(planPair(gone, linked('F1'), { ...FLAGS, retryFailed: true }).action, 'send');
+  assert.equal(planPair({ ...gone, retryAt: undefined }, linked('F1'), FLAGS).action, 'send', 'no retryAt: retryable as ever');
+});
+
+test('the dead-link schedule: failed the first time, then old news; the wait is a day more than it has been gone, at most 32 days', () => {
+  const found: Outcome = { status: 'failed', code: 'target-gone', message: 'target page answered HTTP 410', httpStatus: 410 };
+  const day = 24 * 3600 * 1000;
+  const t0 = Date.parse('2024-05-01T00:00:00.000Z');
+  const first = goneVerdict(undefined, found, new Date(t0));
+  assert.equal(first.outcome.status, 'failed');
+  assert.deepEqual([first.since, first.retryAt], ['2024-05-01T00:00:00.000Z', '2024-05-02T00:00:00.000Z']);
+  const record = rec({ status: 'failed', code: 'target-gone', retryable: true, at: first.since, retryAt: first.retryAt, httpStatus: 410 });
+  const again = goneVerdict(record, found, new Date(t0 + 5 * day));
+  assert.equal(again.outcome.status, 'skipped');
+  assert.equal(again.since, first.since);
+  assert.equal(Date.parse(again.retryAt) - (t0 + 5 * day), 6 * day, 'a day more than it has been gone');
+  assert.equal(Date.parse(goneVerdict(record, found, new Date(t0 + 300 * day)).retryAt) - (t0 + 300 * day), 32 * day, 'capped');
+  // A record that is not a gone one (say a 5xx last time) makes this a new failure.
+  assert.equal(goneVerdict(rec({ status: 'failed', code: 'server-error', retryable: true }), found, new Date(t0)).outcome.status, 'failed');
 });
 
 test('the fingerprint follows the post as shown elsewhere (title, summary, date), not the page around it', async (t) => {

@@ -232,6 +232,47 @@ test('since as a date-time compares instants', async (t) => {
   assert.deepEqual(web.posts().map((r) => fields(r).source), [postUrl('late')]);
 });
 
+test('a new post is not a deleted post: the run that first sees it counts no deletion', async (t) => {
+  const { web, site, options } = await setup(t);
+  await build(site, [A], 'T1');
+  const events: LinkbackEvent[] = [];
+  const report = await send(options, { onEvent: (e) => events.push(e) });
+  assert.deepEqual(posts(web, 0), FIRST_RUN_A);
+  assert.equal(report.summary.deletedPosts, 0);
+  assert.ok(!events.some((e) => e.type === 'deleted'), 'no "gone from the site" event for a post just read');
+});
+
+test('with deletes, a new post online is not marked deleted, its own URL is not fetched, and the next run skips it unparsed', async (t) => {
+  const { web, site, options } = await setup(t);
+  await build(site, [A], 'T1');
+  web.status.set('/a/', 200);
+  const report = await send({ ...options, deletes: true });
+  assert.equal(report.summary.deletedPosts, 0);
+  assert.deepEqual(report.warnings, []);
+  assert.ok(!web.requests.some((r) => r.host === 'blog.example'), 'the post URL is not checked: it did not leave');
+  const state = await openState(options.state as string, { readOnly: true });
+  const record = state.getPost(postUrl('a'));
+  await state.close();
+  assert.equal(record?.deleted, undefined);
+
+  const before = web.requests.length;
+  const again = await send({ ...options, deletes: true });
+  assert.deepEqual(wire(web, before), []);
+  assert.equal(again.summary.unchangedPosts, 1, 'settled and unchanged: not parsed again');
+  assert.equal(again.summary.deletedPosts, 0);
+});
+
+test('with deletes, a new post not deployed yet (its URL answers 404) gets its first notifications, never "post deleted" ones', async (t) => {
+  const { web, site, options } = await setup(t);
+  await build(site, [A], 'T1');
+  web.status.set('/a/', 404);
+  const report = await send({ ...options, deletes: true });
+  assert.deepEqual(posts(web, 0), FIRST_RUN_A, 'each target told once, of the post being there');
+  assert.equal(report.summary.resent, 0);
+  assert.ok(!report.results.some((r) => r.message.startsWith('post deleted')));
+  assert.equal(report.summary.deletedPosts, 0);
+});
+
 test('a deleted post is reported, and nothing is sent, without deletes', async (t) => {
   const { web, options } = await withBDeleted(t, 410);
   const before = web.requests.length;

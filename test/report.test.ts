@@ -16,7 +16,7 @@ function status(fields: Partial<StateStatus>): StateStatus {
   return {
     path: '/site/.linkback/state.json', exists: true, notifications: 0, posts: 0, byStatus: counts(),
     byProtocol: { webmention: counts(), pingback: counts(), trackback: counts(), none: counts() },
-    lastActivity: null, failed: [], uncertain: [], lockedBy: null, ...fields,
+    lastActivity: null, failed: [], uncertain: [], gone: [], lockedBy: null, ...fields,
   };
 }
 
@@ -51,6 +51,17 @@ test('status: colours only when the paint has them; a clock behind the records i
   const text = formatStatus(s, plain, { now: new Date('2025-03-03T10:00:00.000Z') });
   assert.match(text, /\(2 days ago\)/);
   assert.match(text, /webmention https:\/\/b\.example\/wm · 2025-03-01T10:00:00\.000Z · 2 attempts\n {6}rejected: HTTP 400: bad source/);
+});
+
+test('status: gone targets have their own column and section (since when, next check), not the failed ones', () => {
+  const gone: NotificationRecord = { source: 'https://a.example/p/', target: 'https://dead.example/x', protocol: null, endpoint: null, status: 'failed', code: 'target-gone', message: 'target page answered HTTP 404', at: '2025-03-01T10:00:00.000Z', attempts: 0, retryable: true, httpStatus: 404, retryAt: '2025-03-02T10:00:00.000Z' };
+  const text = formatStatus(status({ notifications: 2, posts: 1, lastActivity: '2025-03-01T10:00:00.000Z', byStatus: counts({ sent: 1, failed: 1 }),
+    byProtocol: { webmention: counts({ sent: 1 }), pingback: counts(), trackback: counts(), none: counts({ failed: 1 }) }, gone: [gone] }), plain, { now: new Date('2025-03-01T12:00:00.000Z') });
+  const lines = text.split('\n');
+  assert.deepEqual(lines.find((l) => l.includes('sent'))?.trim().split(/ {2,}/), ['sent', 'gone'], 'no failed column: nothing to act on');
+  assert.deepEqual(lines.find((l) => l.trimStart().startsWith('total'))?.trim().split(/ +/), ['total', '1', '1']);
+  assert.ok(!text.includes('Failed'));
+  assert.match(text, /Gone targets \(1\)\n.*\n {2}- https:\/\/dead\.example\/x\n {6}linked from https:\/\/a\.example\/p\/\n {6}gone \(HTTP 404\) since 2025-03-01T10:00:00\.000Z; next check after 2025-03-02T10:00:00\.000Z/);
 });
 
 test('status: no state file yet', () => {

@@ -9,6 +9,7 @@
 // Each record carries the fingerprint of the post as its target last heard of it — the content fingerprint while
 // the post links to the target, GONE once it does not (link removed, post deleted) — so the decision is per pair,
 // and a run killed half-way through a post's updates re-sends only what it had not done yet.
+import type { OutcomeCode } from '../types.ts';
 import type { NotificationRecord } from '../state/format.ts';
 import { decide } from '../state/plan.ts';
 import type { PlanFlags } from '../state/plan.ts';
@@ -22,7 +23,8 @@ export type PairPlan =
    * `fingerprint`: what to record with it.
    */
   | { action: 'send'; mode: 'first' | 'update'; fingerprint: string | undefined }
-  | { action: 'skip'; message: string };
+  /** `code`: what the report row says (a gone target waiting for its next check); when absent, already-done. */
+  | { action: 'skip'; message: string; code?: OutcomeCode };
 
 export interface PairContext {
   /** The post's content fingerprint now; undefined when not known (an older state); ignored when not linked. */

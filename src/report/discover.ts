@@ -45,6 +45,7 @@ export function formatDiscovery(report: DiscoverReport, paint: Paint): string {
 const HINTS: Partial<Record<string, string>> = {
   'private-address': '--allow-private contacts it anyway (for tests and staging)',
   'discovery-failed': 'the page could not be read as it is now; `send` tries again on its next run',
+  'target-gone': 'the page is gone (404/410): `send` reports it once, then checks again after 1, 2, 4 … days (at most 32)',
   timeout: '--timeout allows more time',
 };
 

@@ -40,28 +40,37 @@ export function formatStatus(status: StateStatus, paint: Paint, options: StatusF
     r.retryable ? 'sent again by the next run on its own' : 'the server answered; `linkback send --retry-failed` sends it again'));
   lines.push(...section('Uncertain', status.uncertain, paint, options, () =>
     'may have been delivered (no answer came); `linkback send --retry-uncertain` sends it again'));
+  lines.push(...goneSection(status.gone, paint, options));
   while (lines.at(-1) === '') lines.pop();
   return lines.join('\n');
 }
 
+type Column = RecordStatus | 'gone';
+
 function countsTable(status: StateStatus, paint: Paint): string[] {
-  const columns = COLUMNS.filter((c) => status.byStatus[c.status] > 0);
-  const rows = ROWS.filter((p) => columns.some((c) => status.byProtocol[p][c.status] > 0));
+  // Gone targets get a column of their own: in the state they are failed records, but not failures to act on.
+  const goneBy = (p: (typeof ROWS)[number]) => status.gone.filter((r) => (r.protocol ?? 'none') === p).length;
+  const count = (p: (typeof ROWS)[number] | 'total', c: Column): number => {
+    if (p === 'total') return c === 'gone' ? status.gone.length : status.byStatus[c] - (c === 'failed' ? status.gone.length : 0);
+    return c === 'gone' ? goneBy(p) : status.byProtocol[p][c] - (c === 'failed' ? goneBy(p) : 0);
+  };
+  const columns = [...COLUMNS, { status: 'gone' as const, title: 'gone' }].filter((c) => count('total', c.status) > 0);
+  const rows = ROWS.filter((p) => columns.some((c) => count(p, c.status) > 0));
   const label = (p: (typeof ROWS)[number]) => (p === 'none' ? '(no endpoint)' : p);
   const first = Math.max(...rows.map((p) => label(p).length), 'total'.length);
-  const widths = columns.map((c) => Math.max(c.title.length, String(status.byStatus[c.status]).length));
-  const colour = (s: RecordStatus, text: string) =>
+  const widths = columns.map((c) => Math.max(c.title.length, String(count('total', c.status)).length));
+  const colour = (s: Column, text: string) =>
     s === 'sent' ? paint.green(text) : s === 'failed' ? paint.red(text) : s === 'uncertain' || s === 'in-flight' ? paint.yellow(text) : text;
   const line = (name: string, cells: string[]) => `  ${name.padEnd(first)}  ${cells.join('  ')}`;
   const out = [paint.bold(line('', columns.map((c, i) => c.title.padStart(widths[i] ?? 0))))];
   for (const p of rows) {
     out.push(line(label(p), columns.map((c, i) => {
-      const n = status.byProtocol[p][c.status];
+      const n = count(p, c.status);
       const text = String(n || '-').padStart(widths[i] ?? 0);
       return n ? colour(c.status, text) : paint.dim(text);
     })));
   }
-  if (rows.length > 1) out.push(line('total', columns.map((c, i) => String(status.byStatus[c.status]).padStart(widths[i] ?? 0))));
+  if (rows.length > 1) out.push(line('total', columns.map((c, i) => String(count('total', c.status)).padStart(widths[i] ?? 0))));
   return out;
 }
 
@@ -76,6 +85,24 @@ function section(title: string, records: readonly NotificationRecord[], paint: P
       `      ${paint.dim([r.protocol && r.endpoint ? `${r.protocol} ${r.endpoint}` : null, r.at, plural(r.attempts, 'attempt')].filter(Boolean).join(' · '))}`,
       `      ${r.code}: ${r.message}`,
       `      ${paint.dim(hint(r))}`,
+    );
+  }
+  if (shown.length < records.length) out.push(paint.dim(`  … and ${records.length - shown.length} more (--verbose lists them all)`));
+  out.push('');
+  return out;
+}
+
+/** Dead links: where they are, since when, and when they are looked at again. Old news: no red. */
+function goneSection(records: readonly NotificationRecord[], paint: Paint, options: StatusFormat): string[] {
+  if (records.length === 0) return [];
+  const shown = options.verbose ? records : records.slice(0, LISTED);
+  const out = [paint.bold(`Gone targets (${records.length})`), paint.dim('  pages that answered 404/410: reported once, then checked again after 1, 2, 4 … days (at most 32)')];
+  for (const r of shown) {
+    const http = r.httpStatus !== undefined ? `HTTP ${r.httpStatus}` : 'gone';
+    out.push(
+      `  ${paint.dim('-')} ${r.target}`,
+      `      linked from ${r.source}`,
+      `      ${paint.dim(`gone (${http}) since ${r.at}; next check after ${r.retryAt ?? 'the next run'}`)}`,
     );
   }
   if (shown.length < records.length) out.push(paint.dim(`  … and ${records.length - shown.length} more (--verbose lists them all)`));

@@ -33,6 +33,8 @@ export interface Notified {
   retryable: boolean;
   /** The request may have been delivered but no answer came: record as uncertain, never re-send by itself. */
   uncertain: boolean;
+  /** Requests started for it in this call (retries included): what the state's `attempts` adds up. */
+  attempts: number;
 }
 
 /**
@@ -69,27 +71,29 @@ export async function notify(
     // itself says "not processed, come back later" (429/503), or where a repeat is harmless.
     const comeBack = got.response.status === 429 || got.response.status === 503;
     const retryable = outcome.status !== 'sent' && (comeBack || (module.repeatSafe && got.response.status >= 500));
-    return { outcome, retryable, uncertain: false };
+    return { outcome, retryable, uncertain: false, attempts: got.attempts };
   }
   const error = got.error;
+  const attempts = got.attempts;
   if (error.code === 'private-address' || error.code === 'bad-url') {
-    return { outcome: { status: 'skipped', code: error.code, message: `endpoint ${endpoint.url}: ${error.message}` }, retryable: true, uncertain: false };
+    return { outcome: { status: 'skipped', code: error.code, message: `endpoint ${endpoint.url}: ${error.message}` }, retryable: true, uncertain: false, attempts };
   }
   if (error.phase === 'connect') {
     // Nothing was sent: safe to try again in a later run.
-    return { outcome: { status: 'failed', code: 'unreachable', message: error.message }, retryable: true, uncertain: false };
+    return { outcome: { status: 'failed', code: 'unreachable', message: error.message }, retryable: true, uncertain: false, attempts };
   }
   if (module.repeatSafe) {
     if (error.code === 'protocol' || error.code === 'too-large') {
       // An answer came, but not one HTTP can carry: like any other unreadable answer, it takes --retry-failed.
-      return { outcome: { status: 'failed', code: 'invalid-response', message: `unreadable answer: ${error.message}` }, retryable: false, uncertain: false };
+      return { outcome: { status: 'failed', code: 'invalid-response', message: `unreadable answer: ${error.message}` }, retryable: false, uncertain: false, attempts };
     }
-    return { outcome: { status: 'failed', code: error.code === 'timeout' ? 'timeout' : 'uncertain', message: `${error.message} (no answer; a later run tries again)` }, retryable: true, uncertain: false };
+    return { outcome: { status: 'failed', code: error.code === 'timeout' ? 'timeout' : 'uncertain', message: `${error.message} (no answer; a later run tries again)` }, retryable: true, uncertain: false, attempts };
   }
   return {
     outcome: { status: 'failed', code: 'uncertain', message: `${error.message}: the request may have been delivered; not re-sent automatically (--retry-uncertain)` },
     retryable: false,
     uncertain: true,
+    attempts,
   };
 }
 

@@ -20,7 +20,7 @@ export interface NotificationRecord {
   status: RecordStatus;
   code: OutcomeCode;
   message: string;
-  /** ISO time of this record. */
+  /** ISO time of this record; for a gone target (code target-gone), when it was first found gone (lifecycle/dead.ts). */
   at: string;
   /** How many times a request was started for this pair, across runs. */
   attempts: number;

@@ -19,8 +19,13 @@ export interface StateStatus {
   byProtocol: Record<Protocol | 'none', Record<RecordStatus, number>>;
   /** The latest time any record was written: when the last run did something. */
   lastActivity: string | null;
-  /** Failed ones, newest first; `retryable` ones are sent again by the next run on its own. */
+  /** Failed ones, newest first; `retryable` ones are sent again by the next run on its own. Not the gone ones. */
   failed: NotificationRecord[];
+  /**
+   * Targets whose page answered 404/410 (code target-gone, counted as failed in byStatus): old news, not a
+   * failure of any run but the first; checked again after `retryAt` (lifecycle/dead.ts). Soonest check first.
+   */
+  gone: NotificationRecord[];
   /** Ones that may have been delivered (no answer came): only --retry-uncertain sends them again. */
   uncertain: NotificationRecord[];
   /** A run holding the lock right now (or one that died holding it), when the lock file says so. */
@@ -39,6 +44,7 @@ export async function readStatus(path: string): Promise<StateStatus> {
     const byProtocol = Object.fromEntries(PROTOCOLS.map((p) => [p, counts()])) as StateStatus['byProtocol'];
     const failed: NotificationRecord[] = [];
     const uncertain: NotificationRecord[] = [];
+    const gone: NotificationRecord[] = [];
     let notifications = 0;
     let posts = 0;
     let lastActivity: string | null = null;
@@ -51,7 +57,7 @@ export async function readStatus(path: string): Promise<StateStatus> {
       byProtocol[record.protocol ?? 'none'][record.status]++;
       later(record.at);
       // A record still "in flight" in a state nobody is writing is what a killed run left: uncertain.
-      if (record.status === 'failed') failed.push(record);
+      if (record.status === 'failed') (record.code === 'target-gone' ? gone : failed).push(record);
       if (record.status === 'uncertain' || record.status === 'in-flight') uncertain.push(record);
     }
     for (const post of store.posts()) {
@@ -69,6 +75,7 @@ export async function readStatus(path: string): Promise<StateStatus> {
       lastActivity,
       failed: failed.sort(newestFirst),
       uncertain: uncertain.sort(newestFirst),
+      gone: gone.sort((a, b) => Date.parse(a.retryAt ?? a.at) - Date.parse(b.retryAt ?? b.at)),
       lockedBy: await lockOwner(`${path}.lock`),
     };
   } finally {

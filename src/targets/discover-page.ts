@@ -4,6 +4,7 @@ import type { NetContext } from '../net/attempt.ts';
 import { requestWithRetry } from '../net/attempt.ts';
 import { checkUrl } from '../net/address.ts';
 import { discoverEndpoint } from './discover.ts';
+import { isGoneStatus } from '../lifecycle/dead.ts';
 import type { FetchError } from '../net/types.ts';
 
 export type PageDiscovery =
@@ -46,7 +47,8 @@ export async function discoverPage(ctx: NetContext, url: string, allowPrivate: b
   if ('error' in got) return { outcome: discoveryError(got.error), notes: [got.error.message] };
   const res = got.response;
   if (res.status < 200 || res.status > 299) {
-    const code = res.status >= 500 || res.status === 429 ? 'server-error' : 'discovery-failed';
+    // 404/410: the page is gone (a dead link), which the sender handles apart: see lifecycle/dead.ts.
+    const code = isGoneStatus(res.status) ? 'target-gone' : res.status >= 500 || res.status === 429 ? 'server-error' : 'discovery-failed';
     const message = `target page answered HTTP ${res.status}`;
     return { outcome: { status: 'failed', code, message, httpStatus: res.status }, notes: [message] };
   }
