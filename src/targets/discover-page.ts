@@ -5,6 +5,7 @@ import { requestWithRetry } from '../net/attempt.ts';
 import { checkUrl } from '../net/address.ts';
 import { discoverEndpoint } from './discover.ts';
 import type { FetchError } from '../net/types.ts';
+import { statusReason } from '../send/reason.ts';
 
 export type PageDiscovery =
   | { endpoint: Endpoint; notes: string[] }
@@ -47,7 +48,9 @@ export async function discoverPage(ctx: NetContext, url: string, allowPrivate: b
   const res = got.response;
   if (res.status < 200 || res.status > 299) {
     const code = res.status >= 500 || res.status === 429 ? 'server-error' : 'discovery-failed';
-    const message = `target page answered HTTP ${res.status}`;
+    // The page's own words ("Access Denied", "Page not found") say more than the number alone.
+    const said = statusReason(res, 100);
+    const message = `target page answered HTTP ${res.status}${said === '' ? '' : `: ${said}`}`;
     return { outcome: { status: 'failed', code, message, httpStatus: res.status }, notes: [message] };
   }
   const found = discoverEndpoint({ targetUrl: url, finalUrl: res.url, status: res.status, headers: res.headers, body: res.body });
