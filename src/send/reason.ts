@@ -191,8 +191,9 @@ export function xmlReason(xml: string, max = MAX_REASON): string {
   } else {
     // A declared entity is never expanded or shown, even as text: the answer is hostile or broken.
     if (/<!ENTITY/i.test(xml)) return '';
-    // Not well-formed (a listener echoing a raw "&" or markup): the HTML tokenizer still strips its tags.
-    words = xml;
+    // Not well-formed (a listener echoing a raw "&" or markup): the HTML tokenizer still strips its tags, each
+    // of which separates words as XML elements do.
+    words = markupText(xml, true);
   }
   const said = oneLine(markupText(words));
   return /^[\d\s.-]*$/.test(said) ? '' : cutOnWord(said, max);
@@ -203,7 +204,7 @@ export function xmlReason(xml: string, max = MAX_REASON): string {
  * after they already hold HTML entities ("you&#8217;ve"), and some listeners put markup in a <message>: both are
  * read once more as HTML. Text with neither "<" nor "&" is returned as it is.
  */
-export function markupText(text: string): string {
+export function markupText(text: string, everyTagSeparates = false): string {
   if (!/[<&]/.test(text)) return text;
   let out = '';
   let skipping = 0;
@@ -211,14 +212,14 @@ export function markupText(text: string): string {
     {
       onopentag(name) {
         if (SKIPPED.has(name)) skipping++;
-        else if (BLOCKS.has(name)) out += ' ';
+        else if (everyTagSeparates || BLOCKS.has(name)) out += ' ';
       },
       ontext(chunk) {
         if (skipping === 0 && out.length < MAX_PART) out += chunk;
       },
       onclosetag(name) {
         if (SKIPPED.has(name)) skipping = Math.max(0, skipping - 1);
-        else if (BLOCKS.has(name)) out += ' ';
+        else if (everyTagSeparates || BLOCKS.has(name)) out += ' ';
       },
     },
     { decodeEntities: true },
@@ -274,10 +275,13 @@ function reasonField(value: unknown, depth: number): string | undefined {
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   if (typeof value !== 'object' || value === null || Array.isArray(value) || depth > 2) return undefined;
   const record = value as Record<string, unknown>;
+  // OAuth-style answers (webmention.io) pair a code with words: { "error": "no_link_found", "error_description": … }.
+  const error = record['error'];
+  const code = typeof error === 'string' && /^[\w.-]{1,60}$/.test(error) ? error : undefined;
   for (const field of REASON_FIELDS) {
     // { "error": { "message": "..." } } is as common as a flat one.
     const found = Object.hasOwn(record, field) ? reasonField(record[field], depth + 1) : undefined;
-    if (found !== undefined) return found;
+    if (found !== undefined) return code !== undefined && field !== 'error' ? `${code}: ${found}` : found;
   }
   return undefined;
 }
@@ -311,6 +315,6 @@ export function cutOnWord(text: string, max: number): string {
     end = index + segment.length;
   }
   if (end < fits / 2) end = fits;
-  const head = text.slice(0, end).replace(/[\s,;:–—-]+$/u, '');
+  const head = text.slice(0, end).replace(/[\s.,;:–—-]+$/u, '');
   return `${head}…`;
 }
