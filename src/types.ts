@@ -50,7 +50,7 @@ export interface Endpoint {
 /**
  * Why a notification ended as it did: a stable machine code (never branch on message text).
  * - ok: the receiver accepted it.
- * - already-registered: pingback fault 48; counts as sent.
+ * - already-registered: pingback fault 48, or a TrackBack listener's "already a ping from that URL"; counts as sent.
  * - rejected: the receiver answered with a refusal (4xx, trackback error 1, XML-RPC fault).
  * - invalid-response: an answer came but could not be read as the protocol's answer.
  * - server-error: a 5xx answer (retries exhausted).

@@ -83,7 +83,7 @@ test('what is kept for the run is the answer only: plain values, no notes, no er
   assert.equal(typeof unreachable.outcome.message, 'string');
   assert.match(unreachable.outcome.message, /cannot connect/);
   assert.deepEqual(await discover(`${base}/missing`), {
-    outcome: { status: 'failed', code: 'target-gone', message: 'target page answered HTTP 404', httpStatus: 404 },
+    outcome: { status: 'failed', code: 'target-gone', message: 'target page answered HTTP 404: gone', httpStatus: 404 },
   });
   const none = await discover(`${base}/unusable`);
   assert.ok('outcome' in none);

@@ -58,10 +58,61 @@ test('read: fault 17 (i4) -> failed/rejected with "fault 17: <string>"', () => {
   assert.match(outcome.message, /fault 17: The source URL does not contain a link/);
 });
 
-test('read: fault 0 with an untyped code -> failed/rejected', () => {
+test('read: fault 0 with an untyped code and a generic string -> failed/rejected, refused without a reason', () => {
   const outcome = readPingbackResponse(answer(200, fault('0', 'Generic error'), XML));
   assert.equal(outcome.code, 'rejected');
-  assert.match(outcome.message, /fault 0: Generic error/);
+  assert.equal(outcome.message, 'refused without a reason (fault 0: Generic error)');
+});
+
+/** IXR_Error::getXml() behind IXR_Server::output(), byte for byte: what WordPress's xmlrpc.php sends for a fault. */
+const wordpressFault = (code: number, text: string) =>
+  '<?xml version="1.0" encoding="UTF-8"?>\n<methodResponse>\n  <fault>\n    <value>\n      <struct>\n        <member>\n          <name>faultCode</name>\n' +
+  `          <value><int>${code}</int></value>\n        </member>\n        <member>\n          <name>faultString</name>\n          <value><string>${text}</string></value>\n` +
+  '        </member>\n      </struct>\n    </value>\n  </fault>\n</methodResponse>\n';
+
+test("read: WordPress's bare fault 0 (every refusal but a repeat) -> \"refused without a reason\"; a fault 0 with words keeps them", () => {
+  const bare = readPingbackResponse(answer(200, wordpressFault(0, ''), XML));
+  assert.deepEqual(bare, { status: 'failed', code: 'rejected', message: 'refused without a reason (fault 0)', httpStatus: 200 });
+  const worded = readPingbackResponse(answer(200, wordpressFault(0, 'Is there no link to us?'), XML));
+  assert.equal(worded.message, 'fault 0: Is there no link to us?');
+});
+
+test('read: a fault code without words says what the Pingback specification means by it', () => {
+  const meanings: Array<[code: number, meaning: string]> = [
+    [16, 'the source URL does not exist'],
+    [17, 'the source does not link to the target'],
+    [32, 'the target URL does not exist'],
+    [33, 'the target URL cannot be used as a target'],
+    [49, 'access denied'],
+    [50, 'an upstream server failed'],
+  ];
+  for (const [code, meaning] of meanings) {
+    const outcome = readPingbackResponse(answer(200, wordpressFault(code, ''), XML));
+    assert.deepEqual([outcome.code, outcome.message], ['rejected', `fault ${code} (${meaning})`]);
+  }
+  // A receiver's own words win over the specification's.
+  const worded = readPingbackResponse(answer(200, wordpressFault(17, 'The source URL does not contain a link to the target URL, and so cannot be used as a source.'), XML));
+  assert.equal(worded.message, 'fault 17: The source URL does not contain a link to the target URL, and so cannot be used as a source.');
+  assert.equal(readPingbackResponse(answer(200, wordpressFault(7, ''), XML)).message, 'fault 7');
+});
+
+test("read: WordPress's escaped strings read as text: \"you’ve\", not \"you&#8217;ve\"; tags stripped", () => {
+  const duplicate = readPingbackResponse(answer(200, wordpressFault(409, 'Duplicate comment detected; it looks as though you&amp;#8217;ve already said that!'), XML));
+  assert.equal(duplicate.message, 'fault 409: Duplicate comment detected; it looks as though you’ve already said that!');
+  const closed = readPingbackResponse(answer(200, wordpressFault(403, '&lt;strong&gt;Error:&lt;/strong&gt; Comments are closed.'), XML));
+  assert.equal(closed.message, 'fault 403: Error: Comments are closed.');
+});
+
+test("read: WordPress's flood answer, fault 429, carries its words", () => {
+  const outcome = readPingbackResponse(answer(200, wordpressFault(429, 'You are posting comments too quickly. Slow down.'), XML));
+  assert.equal(outcome.status, 'failed');
+  assert.equal(outcome.message, 'fault 429: You are posting comments too quickly. Slow down.');
+});
+
+test("read: WordPress's success string is shown whole, not cut at 100 characters inside a word", () => {
+  const returned = 'Pingback from https://blog.example/2024/05/notes-on-attention/ to https://wordpress.example/2024/01/transformers-explained/ registered. Keep the web talking! :-)';
+  const outcome = readPingbackResponse(answer(200, success(`<string>${returned}</string>`), XML));
+  assert.equal(outcome.message, `pingback accepted: ${returned}`);
 });
 
 test('read: fault 480 is not fault 48', () => {
@@ -160,6 +211,28 @@ test('wire: the XML-RPC call arrives with both params, and the UTF-8 answer read
     assert.deepEqual(values, [post.url, 'https://target.example/p?a=1&b=2']);
     assert.deepEqual([outcome.status, outcome.code], ['sent', 'ok']);
     assert.match(outcome.message, /Ping registriert – danke/);
+  } finally {
+    await server.close();
+  }
+});
+
+test("wire: WordPress's bare fault 0, over the wire, reads as refused without a reason", async () => {
+  const server = await recordingServer({ status: 200, headers: { 'content-type': 'text/xml; charset=UTF-8' }, body: wordpressFault(0, '') });
+  try {
+    const outcome = readPingbackResponse(await send(buildPingbackRequest(input('pingback', `${server.url}/xmlrpc.php`))));
+    assert.equal(server.received.length, 1);
+    assert.deepEqual(outcome, { status: 'failed', code: 'rejected', message: 'refused without a reason (fault 0)', httpStatus: 200 });
+  } finally {
+    await server.close();
+  }
+});
+
+test("wire: WordPress's fault 429 body, over the wire, keeps its words", async () => {
+  const server = await recordingServer({ status: 200, headers: { 'content-type': 'text/xml; charset=UTF-8' }, body: wordpressFault(429, 'You are posting comments too quickly. Slow down.') });
+  try {
+    const outcome = readPingbackResponse(await send(buildPingbackRequest(input('pingback', `${server.url}/xmlrpc.php`))));
+    assert.equal(server.received.length, 1);
+    assert.equal(outcome.message, 'fault 429: You are posting comments too quickly. Slow down.');
   } finally {
     await server.close();
   }

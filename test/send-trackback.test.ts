@@ -41,9 +41,11 @@ test('read: error 1 without a message -> failed/rejected', () => {
   assert.deepEqual([outcome.status, outcome.code], ['failed', 'rejected']);
 });
 
-test('read: entities and character references in the message are decoded, CDATA kept as written', () => {
-  const outcome = readTrackbackResponse(answer(200, refused('Tom &amp; Jerry &#233;&#x263A; <![CDATA[a &amp; <b>]]>'), XML));
-  assert.match(outcome.message, /Tom & Jerry é☺ a &amp; <b>/);
+test('read: entities and character references in the message are decoded; CDATA holding markup is read as the markup it is', () => {
+  // The XML layer keeps CDATA as written (test/send-reason.test.ts checks that); the message then reads it once
+  // as HTML, as WordPress's double-escaped strings need: "&amp;" is "&", and <b> is a tag, not words.
+  const outcome = readTrackbackResponse(answer(200, refused('Tom &amp; Jerry &#233;&#x263A; <![CDATA[a &amp; <b>b</b>]]>'), XML));
+  assert.equal(outcome.message, 'trackback refused: Tom & Jerry é☺ a & b');
 });
 
 test('read: an error value other than 0 or 1 -> failed/invalid-response', () => {
@@ -130,6 +132,74 @@ test('read: control characters from the receiver never reach the message', () =>
   assert.match(outcome.message, /bad \[31m red line two/);
 });
 
+/** wp-trackback.php's trackback_response( 1, $message ), byte for byte. */
+const wordpress = (message: string) => `<?xml version="1.0" encoding="utf-8"?>\n<response>\n<error>1</error>\n<message>${message}</message>\n</response>`;
+
+test("read: WordPress's \"There is already a ping from that URL for this post.\" -> sent/already-registered, like fault 48", () => {
+  const outcome = readTrackbackResponse(answer(200, wordpress('There is already a ping from that URL for this post.'), XML));
+  assert.deepEqual(outcome, {
+    status: 'sent',
+    code: 'already-registered',
+    message: 'already registered (There is already a ping from that URL for this post.)',
+    httpStatus: 200,
+  });
+});
+
+test("read: other listeners' words for a repeat count as already registered too, whatever the case and spacing", () => {
+  const bodies: Array<[software: string, body: string]> = [
+    ['WordPress, older releases', wordpress('We already have a ping from that URL for this post.')],
+    ['WordPress, shouted and spaced', wordpress('  THERE IS ALREADY A PING\nFROM THAT URL FOR THIS POST ')],
+    ['Zinnia', '<?xml version="1.0" encoding="utf-8"?>\n<response>\n  \n  <error>1</error>\n  <message>Trackback is already registered</message>\n  \n</response>\n'],
+    ['ExpressionEngine', '<?xml version="1.0" encoding="utf-8"?>\n<response>\n<error>1</error>\n<message>Trackback already received</message>\n</response>'],
+    ['DokuWiki linkback plugin', '<?xml version="1.0" encoding="iso-8859-1"?>\n<response>\n<error>1</error>\n<message>Trackback already received.</message>\n</response>'],
+    ['BlogEngine.NET', '<?xml version="1.0" encoding="iso-8859-1"?><response><error>Trackback already registered</error></response>'],
+  ];
+  for (const [software, body] of bodies) {
+    const outcome = readTrackbackResponse(answer(200, body, XML));
+    assert.deepEqual([outcome.status, outcome.code], ['sent', 'already-registered'], software);
+    assert.match(outcome.message, /^already registered \(.*already.*\)$/i, software);
+  }
+});
+
+test('read: a refusal that only mentions a ping, or says something more, is still a refusal', () => {
+  for (const message of [
+    'Sorry, trackbacks are closed for this item.',
+    'There is already a ping from that URL for this post, and it was marked as spam.',
+    'Already',
+    'I really need an ID for this to work.',
+  ]) {
+    const outcome = readTrackbackResponse(answer(200, wordpress(message), XML));
+    assert.deepEqual([outcome.status, outcome.code, outcome.message], ['failed', 'rejected', `trackback refused: ${message}`]);
+  }
+  // The words count only with <error>1</error> on a 2xx: the status rules come first.
+  const conflict = readTrackbackResponse(answer(409, wordpress('There is already a ping from that URL for this post.'), XML));
+  assert.deepEqual([conflict.status, conflict.code], ['failed', 'rejected']);
+  // BlogEngine.NET's other words in <error> stay an unreadable answer, but show them whole.
+  const other = readTrackbackResponse(answer(200, '<response><error>The source page does not link</error></response>', XML));
+  assert.deepEqual([other.code, other.message], ['invalid-response', 'TrackBack answer with <error>The source page does not link</error>, expected 0 or 1']);
+});
+
+test("read: WordPress's wp_die XML on a comment flood (HTTP 429) shows its words", () => {
+  const body = '<error>\n    <code>wp_die</code>\n    <title><![CDATA[WordPress &amp;rsaquo; Error]]></title>\n    <message><![CDATA[You are posting comments too quickly. Slow down.]]></message>\n    <data>\n        <status>429</status>\n    </data>\n</error>\n\n';
+  const outcome = readTrackbackResponse(answer(429, body, { 'content-type': 'text/xml; charset=UTF-8' }));
+  assert.deepEqual([outcome.status, outcome.code, outcome.message], ['failed', 'rate-limited', 'HTTP 429: You are posting comments too quickly. Slow down.']);
+});
+
+test("read: WordPress's answer for a post it cannot find (HTTP 404 with a TrackBack refusal) shows its words", () => {
+  const outcome = readTrackbackResponse(answer(404, wordpress('I really need an ID for this to work.'), XML));
+  assert.deepEqual([outcome.code, outcome.message], ['rejected', 'HTTP 404: I really need an ID for this to work.']);
+});
+
+test('read: a long success message is kept to a sentence, cut at the end of a word', () => {
+  const words = 'Thanks for the trackback from your interesting article, it will appear on the entry once a moderator has had a look at it and found it relevant to the discussion there. Have a nice day!';
+  const outcome = readTrackbackResponse(answer(200, `<response><error>0</error><message>${words}</message></response>`, XML));
+  assert.equal(outcome.code, 'ok');
+  assert.equal(outcome.message, `trackback accepted: ${words}`);
+  const longer = readTrackbackResponse(answer(200, `<response><error>0</error><message>${words} ${words}</message></response>`, XML));
+  assert.match(longer.message, /^trackback accepted: Thanks for the trackback .* [a-z]+…$/);
+  assert.ok(`trackback accepted: ${words} ${words}`.startsWith(longer.message.slice(0, -1)));
+});
+
 const STATUSES: Array<[status: number, code: string]> = [
   [301, 'invalid-response'],
   [302, 'invalid-response'],
@@ -173,6 +243,29 @@ test('wire: the form arrives intact (UTF-8 title) and the real answer reads as s
       { title: 'Café & Crème', url: post.url, excerpt: post.excerpt, blog_name: post.blogName },
     );
     assert.deepEqual([outcome.status, outcome.code], ['sent', 'ok']);
+  } finally {
+    await server.close();
+  }
+});
+
+test("wire: WordPress's answer to a repeat after a lost state reads as already registered", async () => {
+  const server = await recordingServer({ status: 200, headers: { 'content-type': 'text/xml; charset=UTF-8' }, body: wordpress('There is already a ping from that URL for this post.') });
+  try {
+    const outcome = readTrackbackResponse(await send(buildTrackbackRequest(input('trackback', `${server.url}/2024/05/a-post/trackback/`))));
+    assert.equal(server.received.length, 1);
+    assert.deepEqual([outcome.status, outcome.code], ['sent', 'already-registered']);
+  } finally {
+    await server.close();
+  }
+});
+
+test("wire: WordPress's flood answer (HTTP 429, wp_die XML) carries its words", async () => {
+  const body = '<error>\n    <code>wp_die</code>\n    <title><![CDATA[WordPress &amp;rsaquo; Error]]></title>\n    <message><![CDATA[You are posting comments too quickly. Slow down.]]></message>\n    <data>\n        <status>429</status>\n    </data>\n</error>\n\n';
+  const server = await recordingServer({ status: 429, headers: { 'content-type': 'text/xml; charset=UTF-8' }, body });
+  try {
+    const outcome = readTrackbackResponse(await send(buildTrackbackRequest(input('trackback', `${server.url}/wp-trackback.php?p=7`))));
+    assert.equal(server.received.length, 1);
+    assert.deepEqual(outcome, { status: 'failed', code: 'rate-limited', message: 'HTTP 429: You are posting comments too quickly. Slow down.', httpStatus: 429 });
   } finally {
     await server.close();
   }

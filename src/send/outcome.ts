@@ -3,7 +3,7 @@
 import type { Outcome, OutcomeCode } from '../types.ts';
 import type { HttpResponse } from '../net/types.ts';
 import { header } from '../net/types.ts';
-import { decodeBody, isReadableText } from './body.ts';
+import { answerReason, cutOnWord, oneLine as flatten, statusReason } from './reason.ts';
 
 const MAX_MESSAGE = 300;
 
@@ -30,31 +30,23 @@ export function statusFailure(res: Pick<HttpResponse, 'status' | 'headers' | 'bo
     const to = header(res, 'location');
     return failed('invalid-response', `HTTP ${status}: redirect on POST not followed${to ? ` (to ${quote(to)})` : ''}`, res);
   }
-  if (status === 429 || status === 503) return failed('rate-limited', `HTTP ${status}: rate limited${detail(res)}`, res);
-  if (status >= 400 && status < 500) return failed('rejected', `HTTP ${status}: rejected${detail(res)}`, res);
-  if (status >= 500 && status < 600) return failed('server-error', `HTTP ${status}: server error${detail(res)}`, res);
+  if (status === 429 || status === 503) return failed('rate-limited', `HTTP ${status}: ${statusReason(res) || 'rate limited'}`, res);
+  if (status >= 400 && status < 500) return failed('rejected', `HTTP ${status}: ${statusReason(res) || 'rejected'}`, res);
+  if (status >= 500 && status < 600) return failed('server-error', `HTTP ${status}: ${statusReason(res) || 'server error'}`, res);
   return failed('invalid-response', `unexpected HTTP status ${status}`, res);
 }
 
-/** Text from the other side, made safe to print: no control or format characters, one line, cut. */
+/** Text from the other side, made safe to print: no control or format characters, one line, cut on a word. */
 export function quote(text: string, max = 100): string {
   return oneLine(text, max);
 }
 
-/** `; body starts "..."` for an answer that could not be read, or '' for an empty one. */
-export function bodyStart(text: string): string {
-  const start = quote(text);
-  return start === '' ? '' : `; body starts "${start}"`;
+/** `; the answer says "..."` for an answer that could not be read as the protocol's, or '' when it says nothing. */
+export function answerSays(res: Pick<HttpResponse, 'headers' | 'body'>): string {
+  const words = answerReason(res, { max: 100 });
+  return words === '' ? '' : `; the answer says "${words}"`;
 }
 
 function oneLine(text: string, max: number): string {
-  const flat = text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
-  const chars = Array.from(flat);
-  return chars.length <= max ? flat : `${chars.slice(0, max - 1).join('')}…`;
-}
-
-function detail(res: Pick<HttpResponse, 'headers' | 'body'>): string {
-  if (!isReadableText(res)) return '';
-  const text = quote(decodeBody(res));
-  return text === '' ? '' : `: ${text}`;
+  return cutOnWord(flatten(text), max);
 }

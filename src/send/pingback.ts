@@ -1,15 +1,33 @@
 // Pingback 1.0: an XML-RPC call pingback.ping(source, target). The answer is a methodResponse with one
 // string param (accepted) or a fault; fault 48 means the ping was registered before, which counts as sent.
+// WordPress answers every other refusal with a bare fault 0 (its xmlrpc_pingback_error filter, since 3.5.1,
+// so that pingbacks cannot be used to probe other sites): that reads "refused without a reason".
 import type { Outcome } from '../types.ts';
 import type { HttpRequest, HttpResponse } from '../net/types.ts';
 import type { NotifyInput } from './types.ts';
 import { MAX_ANSWER_BYTES } from './types.ts';
 import { decodeBody } from './body.ts';
-import { bodyStart, failed, quote, sent, statusFailure } from './outcome.ts';
+import { answerSays, failed, quote, sent, statusFailure } from './outcome.ts';
+import { fieldReason } from './reason.ts';
 import type { XmlElement } from './xml.ts';
 import { child, childElements, parseXml, textOf } from './xml.ts';
 
 const ALREADY_REGISTERED = 48;
+
+/** What the Pingback 1.0 specification says each fault code means, shown when the receiver gives no words. */
+const FAULT_MEANINGS: Record<number, string> = {
+  0: 'refused without a reason',
+  16: 'the source URL does not exist',
+  17: 'the source does not link to the target',
+  32: 'the target URL does not exist',
+  33: 'the target URL cannot be used as a target',
+  48: 'already registered',
+  49: 'access denied',
+  50: 'an upstream server failed',
+};
+
+/** A faultString that says nothing more than "fault": "", "Error", "Generic error", "Unknown error." … */
+const SAYS_NOTHING = /^(?:(?:generic|unknown|unspecified|internal)\s+)?(?:error|fault|failure)?[.!]?$/i;
 
 export function buildPingbackRequest(input: NotifyInput): HttpRequest {
   const body =
@@ -33,7 +51,7 @@ export function readPingbackResponse(res: HttpResponse): Outcome {
   if (res.truncated) return failed('invalid-response', 'not an XML-RPC answer: the body is over the size limit', res);
   const text = decodeBody(res);
   const xml = parseXml(text);
-  if (!xml.ok) return failed('invalid-response', `not an XML-RPC answer: ${xml.message}${bodyStart(text)}`, res);
+  if (!xml.ok) return failed('invalid-response', `not an XML-RPC answer: ${xml.message}${answerSays(res)}`, res);
   const { root } = xml;
   if (root.name !== 'methodResponse') {
     return failed('invalid-response', `not an XML-RPC answer: root element <${quote(root.name, 40)}>, expected <methodResponse>`, res);
@@ -50,7 +68,8 @@ function readParams(params: XmlElement, res: HttpResponse): Outcome {
   const value = param ? child(param, 'value') : undefined;
   if (value === undefined) return failed('invalid-response', 'XML-RPC answer without a returned value', res);
   const returned = scalarText(value);
-  return sent('ok', returned ? `pingback accepted: ${quote(returned)}` : 'pingback accepted', res);
+  const said = returned ? fieldReason(returned) : '';
+  return sent('ok', said ? `pingback accepted: ${said}` : 'pingback accepted', res);
 }
 
 function readFault(fault: XmlElement, res: HttpResponse): Outcome {
@@ -66,10 +85,16 @@ function readFault(fault: XmlElement, res: HttpResponse): Outcome {
   const codeText = codeValue ? scalarText(codeValue) : undefined;
   const code = codeText !== undefined && /^[+-]?\d{1,9}$/.test(codeText) ? Number(codeText) : undefined;
   const stringValue = members.get('faultString');
-  const reason = stringValue ? quote(scalarText(stringValue) ?? '') : '';
+  const reason = stringValue ? fieldReason(scalarText(stringValue) ?? '') : '';
   const label = code === undefined ? 'fault' : `fault ${code}`;
   const message = reason === '' ? label : `${label}: ${reason}`;
   if (code === ALREADY_REGISTERED) return sent('already-registered', `already registered (${message})`, res);
+  if (SAYS_NOTHING.test(reason)) {
+    // No words from the receiver: say what the code means, so "fault 0" does not read as a cryptic error.
+    if (code === 0) return failed('rejected', `refused without a reason (${message})`, res);
+    const meaning = code === undefined ? undefined : FAULT_MEANINGS[code];
+    if (meaning !== undefined) return failed('rejected', `${label} (${meaning})${reason === '' ? '' : `: ${reason}`}`, res);
+  }
   return failed('rejected', message, res);
 }
 

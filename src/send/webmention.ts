@@ -6,6 +6,7 @@ import { header } from '../net/types.ts';
 import type { NotifyInput } from './types.ts';
 import { MAX_ANSWER_BYTES } from './types.ts';
 import { sent, statusFailure } from './outcome.ts';
+import { answerReason } from './reason.ts';
 
 export function buildWebmentionRequest(input: NotifyInput): HttpRequest {
   const form = new URLSearchParams({ source: input.source.url, target: input.targetUrl });
@@ -23,9 +24,13 @@ export function readWebmentionResponse(res: HttpResponse): Outcome {
   if (byStatus) return byStatus;
   const location = res.status === 201 || res.status === 202 ? statusLocation(res) : undefined;
   const where = location === undefined ? '' : `; status at ${location}`;
-  if (res.status === 201) return sent('ok', `webmention created${where}`, res, location);
-  if (res.status === 202) return sent('ok', `webmention queued by the receiver${where}`, res, location);
-  return sent('ok', res.status === 200 ? 'webmention accepted' : `webmention accepted (HTTP ${res.status})`, res);
+  // The receiver's words, when it says something ("The webmention was successfully received"); a JSON body
+  // without a message field is an echo of the request, not words.
+  const reason = answerReason(res, { rawJson: false });
+  const said = reason === '' ? '' : `: ${reason}`;
+  if (res.status === 201) return sent('ok', `webmention created${said}${where}`, res, location);
+  if (res.status === 202) return sent('ok', `webmention queued by the receiver${said}${where}`, res, location);
+  return sent('ok', `${res.status === 200 ? 'webmention accepted' : `webmention accepted (HTTP ${res.status})`}${said}`, res);
 }
 
 /** The Location header resolved against the endpoint; dropped unless it is an http(s) URL. */

@@ -6,6 +6,7 @@ import { checkUrl } from '../net/address.ts';
 import { discoverEndpoint } from './discover.ts';
 import { isGoneStatus } from '../lifecycle/dead.ts';
 import type { FetchError } from '../net/types.ts';
+import { statusReason } from '../send/reason.ts';
 
 export type PageDiscovery =
   | { endpoint: Endpoint; notes: string[] }
@@ -49,7 +50,9 @@ export async function discoverPage(ctx: NetContext, url: string, allowPrivate: b
   if (res.status < 200 || res.status > 299) {
     // 404/410: the page is gone (a dead link), which the sender handles apart: see lifecycle/dead.ts.
     const code = isGoneStatus(res.status) ? 'target-gone' : res.status >= 500 || res.status === 429 ? 'server-error' : 'discovery-failed';
-    const message = `target page answered HTTP ${res.status}`;
+    // The page's own words ("Access Denied", "Page not found") say more than the number alone.
+    const said = statusReason(res, 100);
+    const message = `target page answered HTTP ${res.status}${said === '' ? '' : `: ${said}`}`;
     return { outcome: { status: 'failed', code, message, httpStatus: res.status }, notes: [message] };
   }
   const found = discoverEndpoint({ targetUrl: url, finalUrl: res.url, status: res.status, headers: res.headers, body: res.body });
