@@ -10,7 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { send } from '../src/linkback.ts';
-import { writePosts } from './fixtures/chaos/cli.ts';
+import { openState } from '../src/state/store.ts';
+import { localWeb, runCli, startCli, until, writePosts } from './fixtures/chaos/cli.ts';
 
 /** What a kill at this instant would leave: per host, the pairs whose last durable journal line says in flight. */
 function inFlightByHost(journal: string): Map<string, number> {
@@ -44,7 +45,7 @@ for (const perHost of [1, 2]) {
   test(`at every moment a request arrives, at most perHost (${perHost}) trackbacks to its host are in flight in the state`, { timeout: 120_000 }, async (t) => {
     const dir = await folder(t);
     const state = join(dir, 'state.json');
-    const papers = Array.from({ length: 40 }, (_, i) => `2401.${String(i).padStart(5, '0')}`);
+    const papers = Array.from({ length: 60 }, (_, i) => `2401.${String(i).padStart(5, '0')}`);
     await writePosts(join(dir, 'site'), { one: `<p>${papers.map((id) => `<a href="https://arxiv.org/abs/${id}">${id}</a>`).join(' ')}</p>` });
     const seen: number[] = [];
     const sockets = new Set<Socket>();
@@ -73,3 +74,70 @@ for (const perHost of [1, 2]) {
     assert.ok(Math.max(...seen) <= perHost, `in flight for arxiv.org when a request arrived: ${seen.join(' ')}`);
   });
 }
+
+test('SIGKILL with a webmention, a pingback and a trackback on the wire: the next run sends the webmention and the pingback again, the trackback stays uncertain', { timeout: 120_000 }, async (t) => {
+  const dir = await folder(t);
+  const state = join(dir, 'state.json');
+  await writePosts(join(dir, 'site'), {
+    one: '<p><a href="http://wm.example/a">a</a> <a href="http://pb.example/a">b</a> <a href="https://arxiv.org/abs/2401.00001">c</a></p>',
+  });
+  const arrived: string[] = [];
+  let hold = true;
+  const held: Array<() => void> = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+      if (req.method === 'GET' && host === 'wm.example') return void res.writeHead(200, { 'content-type': 'text/html', link: '<http://wm.example/webmention>; rel="webmention"' }).end('<p>wm</p>');
+      if (req.method === 'GET' && host === 'pb.example') return void res.writeHead(200, { 'content-type': 'text/html', 'x-pingback': 'http://pb.example/xmlrpc' }).end('<p>pb</p>');
+      if (req.method !== 'POST') return void res.writeHead(404).end();
+      const protocol = host === 'wm.example' ? 'webmention' : host === 'pb.example' ? 'pingback' : 'trackback';
+      const again = arrived.includes(protocol);
+      arrived.push(protocol);
+      const answer = (): void => {
+        if (protocol === 'webmention') res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
+        else if (protocol === 'trackback') res.writeHead(200, { 'content-type': 'text/xml' }).end('<?xml version="1.0"?><response><error>0</error></response>');
+        else res.writeHead(200, { 'content-type': 'text/xml' }).end(again
+          ? '<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>48</int></value></member><member><name>faultString</name><value><string>already registered</string></value></member></struct></value></fault></methodResponse>'
+          : '<?xml version="1.0"?><methodResponse><params><param><value><string>registered</string></value></param></params></methodResponse>');
+      };
+      if (hold) held.push(answer);
+      else answer();
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  }));
+  const args = ['send', join(dir, 'site'), '--state', state, ...localWeb((server.address() as AddressInfo).port), '--json'];
+
+  // All three are on the wire, none answered: the run is killed.
+  const first = startCli(args);
+  await until(() => arrived.length === 3);
+  first.child.kill('SIGKILL');
+  await first.ended;
+  hold = false;
+  for (const answer of held) answer();
+
+  const next = await runCli(args);
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(arrived.slice(3).sort(), ['pingback', 'webmention'], 'sent again: the two a repeat cannot hurt, not the trackback');
+  const summary = (JSON.parse(next.stdout) as { summary: { recoveredUncertain: number; recoveredResend: number; sent: number } }).summary;
+  assert.deepEqual([summary.recoveredUncertain, summary.recoveredResend, summary.sent], [1, 2, 2]);
+  const store = await openState(state, { readOnly: true });
+  const statuses = Object.fromEntries([...store.notifications()].map((r) => [r.protocol, `${r.status} ${r.code}`]));
+  await store.close();
+  assert.deepEqual(statuses, { webmention: 'sent ok', pingback: 'sent already-registered', trackback: 'uncertain uncertain' });
+
+  // And a third run sends nothing: the trackback waits for --retry-uncertain.
+  const third = await runCli(args);
+  assert.equal(third.code, 0, third.stderr);
+  assert.equal(arrived.length, 5);
+});
