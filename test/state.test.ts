@@ -10,6 +10,7 @@ import { isLinkbackError } from '../src/errors.ts';
 import type { ErrorCode, LinkbackError } from '../src/errors.ts';
 import { openState } from '../src/state/store.ts';
 import { decide } from '../src/state/plan.ts';
+import { readStatus } from '../src/state/status.ts';
 import { parseJournal, parseSnapshot, serializeJournalEntry, serializeSnapshot } from '../src/state/format.ts';
 import type { NotificationRecord, PostRecord } from '../src/state/format.ts';
 
@@ -581,4 +582,17 @@ test('unwritable: a read-only folder', async (t) => {
   } finally {
     await chmod(folder, 0o700);
   }
+});
+
+test('status of a state a killed run left: in-flight trackbacks listed uncertain, webmentions and pingbacks as failed and retryable', async (t) => {
+  const path = await statePathIn(t);
+  const store = await openState(path);
+  await store.put(notification(1, { protocol: 'trackback', endpoint: 'https://other.example/tb/1', status: 'in-flight', code: 'uncertain' }));
+  await store.put(notification(2, { status: 'in-flight', code: 'uncertain' }));
+  await store.put(notification(3, { protocol: 'pingback', endpoint: 'https://other.example/xmlrpc', status: 'in-flight', code: 'uncertain' }));
+  await store.close(); // a close does not recover: the next run that opens the state does
+  const status = await readStatus(path);
+  assert.equal(status.byStatus['in-flight'], 3);
+  assert.deepEqual(status.uncertain.map((r) => r.protocol), ['trackback']);
+  assert.deepEqual(status.failed.map((r) => [r.protocol, r.retryable]).sort(), [['pingback', true], ['webmention', true]]);
 });
