@@ -21,6 +21,7 @@ import { discoverOnce, discoverPage } from './targets/discover-page.ts';
 import { notify } from './send/notify.ts';
 import { openState } from './state/store.ts';
 import type { StateStore } from './state/store.ts';
+import { createInFlightGate } from './state/in-flight.ts';
 import type { NotificationRecord, PostRecord, RecordStatus } from './state/format.ts';
 import { pendingUnlinked, planPair } from './lifecycle/plan.ts';
 import type { PairContext, PairPlan } from './lifecycle/plan.ts';
@@ -84,8 +85,10 @@ export interface Summary {
   skipped: number;
   noEndpoint: number;
   dryRun: number;
-  /** Notifications left in flight by a killed earlier run, now marked uncertain. */
+  /** TrackBacks left in flight by a killed earlier run, now marked uncertain (not sent again by themselves). */
   recoveredUncertain: number;
+  /** Webmentions and Pingbacks left in flight by a killed earlier run: a repeat is harmless, so this run sends them. */
+  recoveredResend: number;
   /** Of `sent`: Webmentions re-sent because a post changed, dropped a link or was deleted. */
   resent: number;
   /** Recorded as done without sending (markExisting / baseline). */
@@ -168,9 +171,11 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   // includePaths / excludePaths, excludeHosts and --only (src/scope.ts).
   const scope = createScope(options);
   const ctx = netContextFor(options, client, now, deps.signal);
+  const inFlight = createInFlightGate(options.perHost);
   const summary: Summary = {
     pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, held: 0, skipped: 0, noEndpoint: 0, dryRun: 0,
-    recoveredUncertain: state.recovered.length, resent: 0, marked: 0, beforeSince: 0, undated: 0, deletedPosts: 0,
+    recoveredUncertain: state.recovered.filter((r) => r.status === 'uncertain').length,
+    recoveredResend: state.recovered.filter((r) => r.status !== 'uncertain').length, resent: 0, marked: 0, beforeSince: 0, undated: 0, deletedPosts: 0,
   };
   const results: Result[] = [];
   const warnings: SiteWarning[] = [];
@@ -238,28 +243,34 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     const attempts = (previous?.attempts ?? 0) + 1;
     // Durable BEFORE the request goes on the wire (inside its connection slot): if we die after this, the
     // next run knows it may have been delivered and does not send it again by itself.
-    const inFlight: Outcome = { status: 'failed', code: 'uncertain', message: 'in flight' };
-    let notified: Awaited<ReturnType<typeof notify>>;
-    try {
-      notified = await notify(ctx, post, target, endpoint, async () => {
-        if (stopped()) throw new LinkbackError('ABORTED', 'stopped before sending');
-        if (!(await record(post, target, endpoint.protocol, endpoint.url, 'in-flight', inFlight, attempts, false, extra))) {
-          throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
-        }
-      }, async (held) => {
-        // The server said "not processed, come back later" (429/503) and we wait before trying again: record
-        // that, so a kill during the wait leaves a pair the next run may send, not an uncertain one.
-        if (!(await record(post, target, endpoint.protocol, endpoint.url, 'failed', held, attempts, true, extra))) {
-          throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
-        }
-      });
-    } catch (error) {
-      if (isLinkbackError(error)) return; // stopped, or the state cannot be written: nothing was sent
-      throw error;
-    }
-    const status: RecordStatus = notified.outcome.status === 'sent' ? 'sent' : notified.uncertain ? 'uncertain' : 'failed';
-    // Every request this run put on the wire for the pair, retries included.
-    await record(post, target, endpoint.protocol, endpoint.url, status, notified.outcome, (previous?.attempts ?? 0) + notified.attempts, notified.retryable, extra);
+    const sending: Outcome = { status: 'failed', code: 'uncertain', message: 'in flight' };
+    // The outcome is recorded inside the gate: at most perHost per host in flight in the state (state/in-flight.ts).
+    const notified = await inFlight(endpoint.url, async () => {
+      let got: Awaited<ReturnType<typeof notify>>;
+      try {
+        got = await notify(ctx, post, target, endpoint, async () => {
+          if (stopped()) throw new LinkbackError('ABORTED', 'stopped before sending');
+          if (!(await record(post, target, endpoint.protocol, endpoint.url, 'in-flight', sending, attempts, false, extra))) {
+            throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
+          }
+        }, async (held) => {
+          // The server said "not processed, come back later" (429/503) and we wait before trying again: record
+          // that, so a kill during the wait leaves a pair the next run may send, not an uncertain one.
+          if (!(await record(post, target, endpoint.protocol, endpoint.url, 'failed', held, attempts, true, extra))) {
+            throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
+          }
+        });
+      } catch (error) {
+        if (isLinkbackError(error)) return null; // stopped, or the state cannot be written: nothing was sent
+        throw error;
+      }
+      const status: RecordStatus = got.outcome.status === 'sent' ? 'sent' : got.uncertain ? 'uncertain' : 'failed';
+      // Every request this run put on the wire for the pair, retries included.
+      await record(post, target, endpoint.protocol, endpoint.url, status, got.outcome, (previous?.attempts ?? 0) + got.attempts, got.retryable, extra);
+      return { ...got, status };
+    });
+    if (notified === null) return;
+    const status = notified.status;
     if (status === 'sent' && extra.update) summary.resent++;
     report(row(post, target, endpoint.protocol, endpoint.url, { ...notified.outcome, message: say(notified.outcome.message) }));
   };

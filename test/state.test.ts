@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { isLinkbackError } from '../src/errors.ts';
 import type { ErrorCode, LinkbackError } from '../src/errors.ts';
 import { openState } from '../src/state/store.ts';
+import { decide } from '../src/state/plan.ts';
+import { readStatus } from '../src/state/status.ts';
 import { parseJournal, parseSnapshot, serializeJournalEntry, serializeSnapshot } from '../src/state/format.ts';
 import type { NotificationRecord, PostRecord } from '../src/state/format.ts';
 
@@ -417,10 +419,13 @@ test('a version 0 state that cannot be read is STATE_CORRUPT, and no backup is w
   assert.equal(await readFile(path, 'utf8'), text);
 });
 
-test('records left in-flight by a run that died become uncertain at open, are listed in recovered, and that is persisted', async (t) => {
+test('records left in-flight by a run that died: a trackback becomes uncertain, a webmention or pingback retryable; listed in recovered, and persisted', async (t) => {
   const path = await statePathIn(t, 'run');
   const store = await openState(path);
-  await store.put(notification(1, { status: 'in-flight', code: 'uncertain', message: 'sending', attempts: 2 }));
+  const trackback = notification(1, { protocol: 'trackback', endpoint: 'https://other.example/tb/1', status: 'in-flight', code: 'uncertain', message: 'sending', attempts: 2 });
+  const webmention = notification(3, { status: 'in-flight', code: 'uncertain', message: 'sending' });
+  const pingback = notification(4, { protocol: 'pingback', endpoint: 'https://other.example/xmlrpc', status: 'in-flight', code: 'uncertain', message: 'sending' });
+  for (const record of [trackback, webmention, pingback]) await store.put(record);
   await store.put(notification(2));
   const crashed = join(dirname(path), '..', 'crashed', 'state.json');
   await crashImage(path, crashed);
@@ -428,24 +433,44 @@ test('records left in-flight by a run that died become uncertain at open, are li
 
   const now = new Date('2025-06-07T08:09:10.000Z');
   const reopened = await openState(crashed, { now: () => now });
-  assert.equal(reopened.recovered.length, 1);
-  const [recovered] = reopened.recovered;
-  assert.equal(recovered?.source, notification(1).source);
-  assert.equal(recovered?.status, 'uncertain');
-  assert.equal(recovered?.code, 'uncertain');
-  assert.equal(recovered?.retryable, false);
-  assert.equal(recovered?.attempts, 2);
-  assert.equal(recovered?.at, now.toISOString());
-  assert.deepEqual(reopened.get(notification(1).source, notification(1).target), recovered);
+  assert.equal(reopened.recovered.length, 3);
+  const recovered = (record: NotificationRecord) => reopened.recovered.find((r) => r.source === record.source);
+  // The trackback may have been listed: uncertain, never sent again by itself.
+  assert.equal(recovered(trackback)?.status, 'uncertain');
+  assert.equal(recovered(trackback)?.code, 'uncertain');
+  assert.equal(recovered(trackback)?.retryable, false);
+  assert.equal(recovered(trackback)?.attempts, 2);
+  assert.equal(recovered(trackback)?.at, now.toISOString());
+  assert.deepEqual(reopened.get(trackback.source, trackback.target), recovered(trackback));
+  // A webmention or pingback repeat is harmless: the next run sends it, as after a live no-answer.
+  for (const record of [webmention, pingback]) {
+    assert.equal(recovered(record)?.status, 'failed', record.protocol ?? '');
+    assert.equal(recovered(record)?.retryable, true, record.protocol ?? '');
+    assert.equal(recovered(record)?.at, now.toISOString());
+    assert.equal(decide(reopened.get(record.source, record.target), { retryFailed: false, retryUncertain: false }).action, 'send');
+  }
+  assert.equal(decide(reopened.get(trackback.source, trackback.target), { retryFailed: false, retryUncertain: false }).action, 'skip');
   assert.equal(reopened.get(notification(2).source, notification(2).target)?.status, 'sent');
 
   // Persisted at open, before any close: another reader already sees it.
   const reader = await openState(crashed, { readOnly: true });
-  assert.equal(reader.get(notification(1).source, notification(1).target)?.status, 'uncertain');
+  assert.equal(reader.get(trackback.source, trackback.target)?.status, 'uncertain');
+  assert.equal(reader.get(webmention.source, webmention.target)?.status, 'failed');
   await reopened.close();
   const later = await openState(crashed);
   assert.deepEqual(later.recovered, []);
   await later.close();
+});
+
+test('decide: a record still in flight (read without recovery) is planned as its recovery would be', () => {
+  const flags = { retryFailed: false, retryUncertain: false };
+  const inFlight = (protocol: NotificationRecord['protocol']) => notification(1, { protocol, status: 'in-flight', code: 'uncertain' });
+  assert.equal(decide(inFlight('webmention'), flags).action, 'send');
+  assert.equal(decide(inFlight('pingback'), flags).action, 'send');
+  assert.equal(decide(inFlight('trackback'), flags).action, 'skip');
+  assert.equal(decide(inFlight('trackback'), { ...flags, retryUncertain: true }).action, 'send');
+  // An uncertain record stays uncertain whatever its protocol: only what a kill left in flight is re-read.
+  assert.equal(decide(notification(1, { status: 'uncertain', code: 'uncertain' }), flags).action, 'skip');
 });
 
 // ---- read-only, locking, writability ----------------------------------------------------------------------
@@ -557,4 +582,17 @@ test('unwritable: a read-only folder', async (t) => {
   } finally {
     await chmod(folder, 0o700);
   }
+});
+
+test('status of a state a killed run left: in-flight trackbacks listed uncertain, webmentions and pingbacks as failed and retryable', async (t) => {
+  const path = await statePathIn(t);
+  const store = await openState(path);
+  await store.put(notification(1, { protocol: 'trackback', endpoint: 'https://other.example/tb/1', status: 'in-flight', code: 'uncertain' }));
+  await store.put(notification(2, { status: 'in-flight', code: 'uncertain' }));
+  await store.put(notification(3, { protocol: 'pingback', endpoint: 'https://other.example/xmlrpc', status: 'in-flight', code: 'uncertain' }));
+  await store.close(); // a close does not recover: the next run that opens the state does
+  const status = await readStatus(path);
+  assert.equal(status.byStatus['in-flight'], 3);
+  assert.deepEqual(status.uncertain.map((r) => r.protocol), ['trackback']);
+  assert.deepEqual(status.failed.map((r) => [r.protocol, r.retryable]).sort(), [['pingback', true], ['webmention', true]]);
 });

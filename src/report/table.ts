@@ -127,6 +127,7 @@ export function formatSummary(report: SendReport, paint: Paint): string {
   ];
   const tail: string[] = [];
   if (s.recoveredUncertain) tail.push(paint.yellow(`${s.recoveredUncertain} left in flight by an interrupted run, now marked uncertain`));
+  if (s.recoveredResend) tail.push(`${s.recoveredResend} left in flight by an interrupted run, sent again (Webmention, Pingback: a repeat is harmless)`);
   if (report.interrupted) tail.push(paint.yellow('interrupted: some notifications were not attempted'));
   if (report.error) tail.push(paint.red(`stopped: ${report.error.message}`));
   return [parts.join(' · '), ...tail].join('\n');

@@ -4,6 +4,7 @@
 import { access, readFile } from 'node:fs/promises';
 import type { Protocol } from '../types.ts';
 import type { NotificationRecord, RecordStatus } from './format.ts';
+import { recoverInFlight } from './plan.ts';
 import { openState } from './store.ts';
 
 export type { NotificationRecord, RecordStatus };
@@ -56,9 +57,11 @@ export async function readStatus(path: string): Promise<StateStatus> {
       byStatus[record.status]++;
       byProtocol[record.protocol ?? 'none'][record.status]++;
       later(record.at);
-      // A record still "in flight" in a state nobody is writing is what a killed run left: uncertain.
-      if (record.status === 'failed') (record.code === 'target-gone' ? gone : failed).push(record);
-      if (record.status === 'uncertain' || record.status === 'in-flight') uncertain.push(record);
+      // A record still "in flight" in a state nobody is writing is what a killed run left: listed as the next run
+      // will settle it (a trackback uncertain, a webmention or pingback failed and retryable).
+      const settled = record.status === 'in-flight' ? recoverInFlight(record, record.at) : record;
+      if (settled.status === 'failed') (settled.code === 'target-gone' ? gone : failed).push(settled);
+      if (settled.status === 'uncertain') uncertain.push(settled);
     }
     for (const post of store.posts()) {
       posts++;

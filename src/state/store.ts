@@ -21,6 +21,7 @@ import {
 } from './format.ts';
 import type { JournalEntry, NotificationRecord, PostRecord } from './format.ts';
 import { acquireLock } from './lock.ts';
+import { recoverInFlight as recoverRecord } from './plan.ts';
 import type { Lock } from './lock.ts';
 
 export const DEFAULT_STATE_PATH = '.linkback/state.json';
@@ -44,7 +45,10 @@ export interface StateStore {
   /** Durable when resolved (appended + fsync'd). Rejects with LinkbackError('STATE_UNWRITABLE') on any write failure. */
   put(record: NotificationRecord): Promise<void>;
   putPost(post: PostRecord): Promise<void>;
-  /** Records left 'in-flight' by a run that died: turned into 'uncertain' at open (and persisted), listed here. */
+  /**
+   * Records left 'in-flight' by a run that died, as turned at open (and persisted): trackbacks 'uncertain',
+   * webmentions and pingbacks 'failed' and retryable (plan.ts recoverInFlight).
+   */
   readonly recovered: readonly NotificationRecord[];
   /** Compacts (unless readOnly) and releases the lock; idempotent. */
   close(): Promise<void>;
@@ -142,21 +146,18 @@ function apply(notifications: Map<string, NotificationRecord>, posts: Map<string
   }
 }
 
-/** The run that wrote 'in-flight' died before recording an answer: the request may have reached the server. */
+/**
+ * The run that wrote 'in-flight' died before recording an answer: the request may have reached the server.
+ * What each record becomes is the rule book's (plan.ts recoverInFlight): a trackback uncertain, a webmention or
+ * pingback retryable.
+ */
 function recoverInFlight(notifications: Map<string, NotificationRecord>, at: string): NotificationRecord[] {
   const recovered: NotificationRecord[] = [];
   for (const [key, record] of notifications) {
     if (record.status !== 'in-flight') continue;
-    const uncertain = freezeNotification({
-      ...record,
-      status: 'uncertain',
-      code: 'uncertain',
-      message: 'a run was sending it when it stopped; it may have been delivered',
-      at,
-      retryable: false,
-    });
-    notifications.set(key, uncertain);
-    recovered.push(uncertain);
+    const settled = freezeNotification(recoverRecord(record, at));
+    notifications.set(key, settled);
+    recovered.push(settled);
   }
   return recovered;
 }
