@@ -447,9 +447,9 @@ test('records left in-flight by a run that died: a trackback becomes uncertain, 
     assert.equal(recovered(record)?.status, 'failed', record.protocol ?? '');
     assert.equal(recovered(record)?.retryable, true, record.protocol ?? '');
     assert.equal(recovered(record)?.at, now.toISOString());
-    assert.equal(decide(reopened.get(record.source, record.target), { retryFailed: false, retryUncertain: false }).action, 'send');
+    assert.equal(decide(reopened.get(record.source, record.target), { retryFailed: false, retryUncertain: false, now: now.getTime() }).action, 'send');
   }
-  assert.equal(decide(reopened.get(trackback.source, trackback.target), { retryFailed: false, retryUncertain: false }).action, 'skip');
+  assert.equal(decide(reopened.get(trackback.source, trackback.target), { retryFailed: false, retryUncertain: false, now: now.getTime() }).action, 'skip');
   assert.equal(reopened.get(notification(2).source, notification(2).target)?.status, 'sent');
 
   // Persisted at open, before any close: another reader already sees it.
@@ -463,7 +463,7 @@ test('records left in-flight by a run that died: a trackback becomes uncertain, 
 });
 
 test('decide: a record still in flight (read without recovery) is planned as its recovery would be', () => {
-  const flags = { retryFailed: false, retryUncertain: false };
+  const flags = { retryFailed: false, retryUncertain: false, now: Date.now() };
   const inFlight = (protocol: NotificationRecord['protocol']) => notification(1, { protocol, status: 'in-flight', code: 'uncertain' });
   assert.equal(decide(inFlight('webmention'), flags).action, 'send');
   assert.equal(decide(inFlight('pingback'), flags).action, 'send');
