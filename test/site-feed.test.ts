@@ -31,8 +31,12 @@ function home(head = RSS_LINK, base = ''): string {
 }
 
 function rss(paths: string[], base = ''): string {
-  const items = paths.map((p) => `<item><title>${p}</title><link>${ORIGIN}${base}${p}</link><guid>${ORIGIN}${base}${p}</guid></item>`).join('');
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>S</title><link>${ORIGIN}${base}/</link><description>d</description>${items}</channel></rss>`;
+  // Full content, as many feeds carry: only the entries' links may count.
+  const content = `<description>&lt;p&gt;See &lt;a href="${ORIGIN}${base}/about/"&gt;me&lt;/a&gt;&lt;/p&gt;</description>` +
+    `<content:encoded><![CDATA[<p>See <a href="${ORIGIN}${base}/about/">me</a> & </description> </p>]]></content:encoded>`;
+  const items = paths.map((p) => `<item><title>${p}</title><link>${ORIGIN}${base}${p}</link><guid>${ORIGIN}${base}${p}</guid>${content}</item>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>S</title>` +
+    `<link>${ORIGIN}${base}/</link><description>d</description>${items}</channel></rss>`;
 }
 
 async function site(files: Record<string, string>): Promise<string> {
@@ -133,7 +137,7 @@ test('no evidence, as before: no feed link, a feed not in the folder, not a feed
   }
 });
 
-test('no folder in common, or only years and months in common: the feed takes nothing out', async () => {
+test('no folder in common, or only years and months in common: the feed takes nothing out; a year folder keeps a post', async () => {
   // Posts at the root (/first/): nothing tells About from an older post missing from the feed.
   const flat = await scan(await site({
     'index.html': home(),
@@ -167,6 +171,19 @@ test('no folder in common, or only years and months in common: the feed takes no
   }));
   assert.equal(section.kinds['blog/2023/01/old/index.html'], 'post');
   assert.equal(section.reasons['about/index.html'], NOT_IN_FEED);
+
+  // Jekyll's /:categories/:year/...: the feed's newest posts are all in notes/, an older one in misc/ is not in
+  // the feed and outside notes/, but its path is a permalink's. About is left out.
+  const categories = await scan(await site({
+    'index.html': home(),
+    'about/index.html': postLike('/about/', '2021-08-08'),
+    'notes/2024/05/06/a.html': postLike('/notes/2024/05/06/a.html', '2024-05-06'),
+    'misc/2023/01/02/old.html': postLike('/misc/2023/01/02/old.html', '2023-01-02'),
+    'rss.xml': rss(['/notes/2024/05/06/a.html']),
+  }));
+  assert.equal(categories.kinds['notes/2024/05/06/a.html'], 'post');
+  assert.equal(categories.kinds['misc/2023/01/02/old.html'], 'post');
+  assert.equal(categories.reasons['about/index.html'], "not in the site's feed (rss.xml) and outside /notes/");
 });
 
 test('Atom and JSON Feed, relative hrefs, a site under a base path, .html names; undated pages with includeUndated stay', async () => {

@@ -45,7 +45,7 @@ export async function* scanPages(pages: readonly PageSource[], root: string, opt
     isFile: (file) => given.has(file) || folder.isFile(file),
   };
   const homeHtml = givenHome?.content ?? homeText(folder);
-  const feed = feedRule(siteFeedEvidence(homeHtml, site.siteBase ?? site.homeBase, files, warn));
+  const feed = feedRule(await siteFeedEvidence(homeHtml, site.siteBase ?? site.homeBase, files, warn));
 
   for (const page of html) {
     const hash = sha256(page.content);

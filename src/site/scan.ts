@@ -47,7 +47,7 @@ export async function* scanSite(root: string, options: SiteOptions, scan: ScanOp
   const site = await siteContext(root, options, base, hints);
   // Before the walk: every page is classified as it streams past, and the feed decides some of them.
   const folder = folderFiles(root);
-  const evidence = siteFeedEvidence(homeText(folder), site.siteBase ?? site.homeBase, folder, (file, message) => scan.onWarning?.({ file, message }));
+  const evidence = await siteFeedEvidence(homeText(folder), site.siteBase ?? site.homeBase, folder, (file, message) => scan.onWarning?.({ file, message }));
   const feed = feedRule(evidence);
 
   const workers = poolSize(scan.workers);
