@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scanSite, type ScannedPage, type ScanOptions, type SiteOptions } from '../src/site/index.ts';
 import { scanPages } from '../src/site/pages.ts';
-import { feedLinks, pageKey, sharedFolder } from '../src/site/site-feed.ts';
+import { feedLinks, pageKey, sharedFolder, withoutEntryText } from '../src/site/site-feed.ts';
 
 const temps: string[] = [];
 after(async () => {
@@ -237,4 +237,13 @@ test('pure parts: feed links in the head, page keys, the shared folder', () => {
   assert.equal(sharedFolder(['a', 'b']), null);
   assert.equal(sharedFolder(['2024/05/a', '2024/06/b']), null);
   assert.equal(sharedFolder(['notes/2024/05/a']), 'notes/');
+
+  // Entries' text cut before parsing: closed and empty elements; from an element with no end on, nothing.
+  assert.equal(
+    withoutEntryText('<item><link>a</link><description>x &lt;p&gt;</description><content:encoded><![CDATA[<p>y</p>]]></content:encoded><summary/></item>'),
+    '<item><link>a</link></item>',
+  );
+  assert.equal(withoutEntryText('<entry><content type="html">z</content><link href="b"/></entry>'), '<entry><link href="b"/></entry>');
+  const unclosed = `<item><description>a</description><link>x</link>${'<description>'.repeat(1000)}<link>y</link></item>`;
+  assert.equal(withoutEntryText(unclosed), `<item><link>x</link>${'<description>'.repeat(1000)}<link>y</link></item>`);
 });
