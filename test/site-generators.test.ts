@@ -1,15 +1,16 @@
 // scanSite on the real output of real static-site generators, built at test time into temp dirs:
 // Jekyll with the minima theme (Debian: jekyll, jekyll-theme-minima), Hugo with a tiny theme of ours
-// that imitates PaperMod's markup (Debian: hugo), and Eleventy (npm devDependency) with templates
-// imitating the Eleventy base blog. A missing generator skips its test, saying what to install.
+// that imitates PaperMod's markup (Debian: hugo), Eleventy (npm devDependency) with templates
+// imitating the Eleventy base blog, and Astro (npm devDependencies astro, @astrojs/rss) with a site shaped like
+// Astro's blog starter. A missing generator skips its test, saying what to install.
 import { test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { scanSite, type ScannedPage, type SiteOptions } from '../src/site/index.ts';
 import type { Post } from '../src/types.ts';
@@ -18,6 +19,8 @@ const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, 'fixtures', 'site');
 const ELEVENTY = join(HERE, '..', 'node_modules', '@11ty', 'eleventy', 'cmd.cjs');
+const ASTRO = join(HERE, '..', 'node_modules', 'astro', 'astro.js');
+const ASTRO_RSS = join(HERE, '..', 'node_modules', '@astrojs', 'rss');
 const BUILD_TIMEOUT = 120_000;
 
 const temps: string[] = [];
@@ -175,4 +178,47 @@ test('Eleventy with base-blog-like templates: no <article>, content in <main>', 
   assert.deepEqual(seeds.links, ['https://seeds.example/catalog', 'https://arxiv.org/abs/2101.00001', 'https://soil.example/Guide?q=1']);
   assert.deepEqual(s.posts['blog/tomatoes/index.html']?.links, ['https://forum.example/t/123']);
   assert.deepEqual(s.posts['blog/winter/index.html']?.links, []);
+});
+
+test('Astro blog starter: About shares the post layout; the site\'s feed and /blog/ tell it apart, no flags', { timeout: 4 * BUILD_TIMEOUT }, async (t) => {
+  if (skipUnless(t, existsSync(ASTRO) && existsSync(ASTRO_RSS), 'astro or @astrojs/rss not installed: npm install (they are devDependencies)')) return;
+  const { src } = await workdir('astro-blog');
+  // A real node_modules folder with the packages linked in: Astro and Vite write their caches under it.
+  await mkdir(join(src, 'node_modules', '@astrojs'), { recursive: true });
+  await symlink(join(HERE, '..', 'node_modules', 'astro'), join(src, 'node_modules', 'astro'), 'dir');
+  await symlink(ASTRO_RSS, join(src, 'node_modules', '@astrojs', 'rss'), 'dir');
+  // Offline: the guard refuses (and prints) any connection that is not to loopback.
+  const guard = pathToFileURL(join(HERE, 'fixtures', 'integrations', 'offline.ts')).href;
+  const built = await run(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', guard, ASTRO, 'build'], {
+    cwd: src,
+    timeout: 4 * BUILD_TIMEOUT,
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', TZ: 'UTC' },
+  });
+  assert.doesNotMatch(built.stderr, /offline guard/);
+
+  const s = await scanAll(join(src, 'dist'));
+  assert.deepEqual(s.kinds, {
+    'about/index.html': 'other',
+    'blog/first-post/index.html': 'post',
+    'blog/index.html': 'listing',
+    'blog/second-post/index.html': 'post',
+    'blog/third-post/index.html': 'post',
+    'index.html': 'other',
+  });
+  // One <article>, an <h1> and a <time datetime> like the posts, but the feed (/rss.xml, linked from every page's
+  // head) lists the posts only, and they all live under /blog/.
+  const about = s.pages.find((p) => p.file === 'about/index.html');
+  assert.equal(about && 'reason' in about ? about.reason : '', "not in the site's feed (rss.xml) and outside /blog/");
+  const first = s.posts['blog/first-post/index.html'];
+  assert.ok(first);
+  assert.equal(first.url, 'https://stars.example.org/blog/first-post/');
+  assert.equal(first.title, 'First light');
+  assert.equal(first.published, '2022-07-08T00:00:00.000Z');
+  assert.equal(first.excerpt, 'The telescope sees its first star.');
+  // Not the header's or footer's social links, nor the links to the site itself.
+  assert.deepEqual(first.links, ['https://kits.example.com/mount?id=7&ref=notes', 'https://lenses.example.net/']);
+  assert.deepEqual(s.posts['blog/second-post/index.html']?.links, ['https://en.wikipedia.org/wiki/Astronomical_seeing', 'https://arxiv.org/abs/2101.00001']);
+  assert.equal(s.posts['blog/second-post/index.html']?.published, '2022-07-15T00:00:00.000Z', 'the publication date, not "last updated on"');
+  assert.deepEqual(s.posts['blog/third-post/index.html']?.links, ['https://comets.example.org/c2024']);
+  assert.deepEqual(s.warnings, []);
 });

@@ -5,6 +5,7 @@
 // tag/category/archive pages) are recognised by several entries or by a theme's post-list markup.
 
 import type { PageFacts } from './page.ts';
+import { outsideFeed, type FeedRule } from './site-feed.ts';
 
 export type Verdict =
   | { kind: 'post'; reason: string; published: string | null }
@@ -14,6 +15,8 @@ export interface ClassifyOptions {
   includeUndated: boolean;
   /** A --post-selector was given: its matches stand in for <article>. */
   postSelector: boolean;
+  /** What the site's feed says (./site-feed.ts): a dated look-alike outside it is not a post. */
+  feed?: FeedRule | null;
 }
 
 const ERROR_FILE = /(^|\/)(40[0-9]|41[0-9]|50[0-9]|50x|error)(\.html?|\/index\.html?)$/i;
@@ -37,6 +40,10 @@ export function classify(facts: PageFacts, file: string, options: ClassifyOption
     }
     return { kind: 'other', reason: 'no publication date' };
   }
+  // After the page's own signs: the feed only ever takes a page out, and only a dated one (includeUndated asks
+  // for undated pages such as About to be posts).
+  const outside = options.feed ? outsideFeed(options.feed, file) : null;
+  if (outside !== null) return { kind: 'other', reason: outside };
   return { kind: 'post', reason: [...structure, date.source].join(' + '), published: date.value };
 }
 

@@ -9,6 +9,7 @@ import type { Hints } from './regions.ts';
 import { contextFromHome, pageFromFacts, readHints, readHome, siteBaseOf } from './scan.ts';
 import type { ScanOptions, ScannedPage, SiteOptions } from './types.ts';
 import { sha256 } from './hash.ts';
+import { feedRule, folderFiles, homeText, siteFeedEvidence, type SiteFiles } from './site-feed.ts';
 
 /** One built page: its path inside the output folder (POSIX separators) and the HTML written there. */
 export interface PageSource {
@@ -21,7 +22,8 @@ const HOME = ['index.html', 'index.htm'];
 
 /**
  * Yields one ScannedPage per HTML page, in the order scanSite would (sorted paths). `root` is the output folder:
- * it is read only for the home page, and only when the pages do not include it (an incremental build).
+ * it is read only for the home page, the site's feed and the pages the feed lists, when the pages do not include
+ * them (an incremental build).
  */
 export async function* scanPages(pages: readonly PageSource[], root: string, options: SiteOptions, scan: ScanOptions = {}): AsyncGenerator<ScannedPage> {
   const hints = readHints(options);
@@ -35,6 +37,15 @@ export async function* scanPages(pages: readonly PageSource[], root: string, opt
   const givenHome = HOME.map((name) => html.find((page) => page.file === name)).find((page) => page !== undefined);
   const home = givenHome ? parse(givenHome.content, hints) : await readHome(root, hints);
   const site = contextFromHome(home, options, base);
+  // The feed (feed.xml is one of Eleventy's results) and the pages it lists: from the pages given, else the folder.
+  const given = new Map(pages.map((page) => [normalise(page.file), page.content]));
+  const folder = folderFiles(root);
+  const files: SiteFiles = {
+    read: (file) => given.get(file) ?? folder.read(file),
+    isFile: (file) => given.has(file) || folder.isFile(file),
+  };
+  const homeHtml = givenHome?.content ?? homeText(folder);
+  const feed = feedRule(await siteFeedEvidence(homeHtml, site.siteBase ?? site.homeBase, files, warn));
 
   for (const page of html) {
     const hash = sha256(page.content);
@@ -42,7 +53,7 @@ export async function* scanPages(pages: readonly PageSource[], root: string, opt
       yield { kind: 'unchanged', file: page.file, hash };
       continue;
     }
-    yield pageFromFacts(parse(page.content, hints), page.file, hash, site, hints, options, warn);
+    yield pageFromFacts(parse(page.content, hints), page.file, hash, site, hints, options, warn, feed);
   }
 }
 

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { SiteContext } from './post.ts';
+import type { FeedEvidence } from './site-feed.ts';
 import type { ScannedPage, SiteOptions, SiteWarning } from './types.ts';
 
 /**
@@ -33,6 +34,8 @@ export interface ParsedPage {
 export interface WorkerSetup {
   options: SiteOptions;
   site: Omit<SiteContext, 'siteBase' | 'homeBase'> & { siteBase: string | null; homeBase: string | null };
+  /** What the site's feed says about which pages are posts, read once by the calling thread. */
+  feed: FeedEvidence | null;
 }
 
 export interface ParsePool {
@@ -57,8 +60,8 @@ export function poolSize(requested: number | undefined): number {
   return Math.min(availableParallelism(), 8);
 }
 
-export function toWorkerSetup(options: SiteOptions, site: SiteContext): WorkerSetup {
-  return { options, site: { ...site, siteBase: site.siteBase?.href ?? null, homeBase: site.homeBase?.href ?? null } };
+export function toWorkerSetup(options: SiteOptions, site: SiteContext, feed: FeedEvidence | null = null): WorkerSetup {
+  return { options, site: { ...site, siteBase: site.siteBase?.href ?? null, homeBase: site.homeBase?.href ?? null }, feed };
 }
 
 export function fromWorkerSetup(setup: WorkerSetup['site']): SiteContext {

@@ -18,6 +18,7 @@ import { InvalidEncodingError, hashFile, streamText, wholeFileReader } from './r
 import type { ReadWhole } from './read.ts';
 import type { Hints } from './regions.ts';
 import { SelectorError, parseSelector } from './selector.ts';
+import { feedRule, folderFiles, homeText, siteFeedEvidence, type FeedRule } from './site-feed.ts';
 import type { ScanOptions, ScannedPage, SiteOptions, SiteWarning } from './types.ts';
 import { baseFromHomeUrl, siteBase } from './urls.ts';
 import { errorCode, walkHtmlFiles } from './walk.ts';
@@ -44,13 +45,17 @@ export async function* scanSite(root: string, options: SiteOptions, scan: ScanOp
   const base = siteBaseOf(options);
   await assertFolder(root);
   const site = await siteContext(root, options, base, hints);
+  // Before the walk: every page is classified as it streams past, and the feed decides some of them.
+  const folder = folderFiles(root);
+  const evidence = await siteFeedEvidence(homeText(folder), site.siteBase ?? site.homeBase, folder, (file, message) => scan.onWarning?.({ file, message }));
+  const feed = feedRule(evidence);
 
   const workers = poolSize(scan.workers);
   // Held in an object: it is set from inside the steps, and TypeScript's narrowing would forget that.
   const threads: { pool: ParsePool | null; started: number } = { pool: null, started: 0 };
   const parsePool = (): ParsePool | null => {
     if (threads.pool === null && workers > 1 && (scan.workers !== undefined || threads.started >= POOL_AFTER_FILES)) {
-      threads.pool = createParsePool(workers - 1, toWorkerSetup(options, site));
+      threads.pool = createParsePool(workers - 1, toWorkerSetup(options, site, evidence));
     }
     return threads.pool?.healthy ? threads.pool : null;
   };
@@ -71,7 +76,7 @@ export async function* scanSite(root: string, options: SiteOptions, scan: ScanOp
     const warn: Warn = (file, message) => warnings.push({ file, message });
     let page: ScannedPage;
     try {
-      page = await scanFile(readWhole, root, file, site, hints, options, scan, warn, parsePool());
+      page = await scanFile(readWhole, root, file, site, feed, hints, options, scan, warn, parsePool());
     } catch (error) {
       // Unexpected: an I/O failure mid-read (or a bug). The page fails, the scan goes on.
       page = { kind: 'error', file, reason: `could not read: ${errorCode(error)}` };
@@ -95,6 +100,7 @@ async function scanFile(
   root: string,
   file: string,
   site: SiteContext,
+  feed: FeedRule | null,
   hints: Hints,
   options: SiteOptions,
   scan: ScanOptions,
@@ -111,7 +117,7 @@ async function scanFile(
     warn(file, reason);
     return { kind: 'error', file, reason };
   }
-  if (whole === null) return scanStreamed(path, file, site, hints, options, scan, warn);
+  if (whole === null) return scanStreamed(path, file, site, feed, hints, options, scan, warn);
   const { bytes, hash } = whole;
   if (scan.skip?.(file, hash)) return { kind: 'unchanged', file, hash };
 
@@ -133,16 +139,16 @@ async function scanFile(
       // The worker died: this page (and the rest of the scan) is read here instead.
     }
   }
-  return pageFromBytes(job, site, hints, options, warn);
+  return pageFromBytes(job, site, hints, options, warn, feed);
 }
 
 /** One page read whole, to a ScannedPage: the same on the calling thread and in a parse worker (./worker.ts). */
-export function pageFromBytes(job: ParseJob, site: SiteContext, hints: Hints, options: SiteOptions, warn: Warn): ScannedPage {
+export function pageFromBytes(job: ParseJob, site: SiteContext, hints: Hints, options: SiteOptions, warn: Warn, feed: FeedRule | null = null): ScannedPage {
   const decoded = decodePage(job.bytes, job.encoding, job.declared);
   if (decoded.warning !== null) warn(job.file, decoded.warning);
   const reader = createPageReader(hints);
   if (decoded.text !== '') reader.write(decoded.text);
-  return pageFromFacts(reader.end(), job.file, job.hash, site, hints, options, warn);
+  return pageFromFacts(reader.end(), job.file, job.hash, site, hints, options, warn, feed);
 }
 
 /** A page over WHOLE_FILE_LIMIT: hashed in one streamed pass, parsed in a second. */
@@ -150,6 +156,7 @@ async function scanStreamed(
   path: string,
   file: string,
   site: SiteContext,
+  feed: FeedRule | null,
   hints: Hints,
   options: SiteOptions,
   scan: ScanOptions,
@@ -173,12 +180,12 @@ async function scanStreamed(
   }
   const read = await readFacts(path, sniffed.encoding, sniffed.declared, hints, file, warn);
   if (read.hash !== hash) return { kind: 'error', file, reason: 'file changed while being read' };
-  return pageFromFacts(read.facts, file, hash, site, hints, options, warn);
+  return pageFromFacts(read.facts, file, hash, site, hints, options, warn, feed);
 }
 
 /**
  * Classifies one parsed page and, for a post, builds it. Shared by scanSite and scanPages (./pages.ts: pages a
- * generator hands over in memory), so both read a page the same way.
+ * generator hands over in memory), so both read a page the same way. `feed`: what the site's feed says (./site-feed.ts).
  */
 export function pageFromFacts(
   facts: PageFacts,
@@ -188,12 +195,14 @@ export function pageFromFacts(
   hints: Hints,
   options: SiteOptions,
   warn: Warn,
+  feed: FeedRule | null = null,
 ): ScannedPage {
   if (facts.stopped !== null) warn(file, facts.stopped);
 
   const verdict = classify(facts, file, {
     includeUndated: options.includeUndated ?? false,
     postSelector: hints.postSelector !== null,
+    feed,
   });
   if (verdict.kind !== 'post') return { kind: verdict.kind, file, hash, reason: verdict.reason };
   if (hints.contentSelector !== null && facts.regions.contentSelector.present === 0) {

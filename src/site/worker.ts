@@ -4,12 +4,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { fromWorkerSetup } from './pool.ts';
 import type { ParseJob, ParsedPage, Reply, WorkerData } from './pool.ts';
 import { pageFromBytes, readHints } from './scan.ts';
+import { feedRule } from './site-feed.ts';
 import type { SiteWarning } from './types.ts';
 import { errorCode } from './walk.ts';
 
 const { setup, replies: answers } = workerData as WorkerData;
 const hints = readHints(setup.options);
 const site = fromWorkerSetup(setup.site);
+const feed = feedRule(setup.feed);
 
 // Pages are answered a few at a time, not a whole batch at once: the scan hands pages on in order, and a
 // page waiting for the rest of its batch would hold up the ones behind it and leave the other workers
@@ -21,7 +23,7 @@ parentPort?.on('message', (batch: Array<{ id: number; job: ParseJob }>) => {
   for (const { id, job } of batch) {
     const warnings: SiteWarning[] = [];
     try {
-      const page = pageFromBytes(job, site, hints, setup.options, (file, message) => warnings.push({ file, message }));
+      const page = pageFromBytes(job, site, hints, setup.options, (file, message) => warnings.push({ file, message }), feed);
       const parsed: ParsedPage = { page, warnings };
       replies.push({ id, parsed });
     } catch (error) {
