@@ -267,8 +267,10 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     report(row(post, target, endpoint.protocol, endpoint.url, { ...notified.outcome, message: say(notified.outcome.message) }));
   };
 
-  // Is the post live (lifecycle/live.ts)? Asked once per post, only for a pair about to be sent.
-  const live = options.checkLive && !options.markExisting && deps.siteClient
+  // Is the post live (lifecycle/live.ts)? Asked once per post, only for a pair about to be sent. Not for the
+  // posts of a sitemap: each was just read from its public URL.
+  const checkLive = options.checkLive && !options.markExisting && chooseInput(options).kind !== 'sitemap';
+  const live = checkLive && deps.siteClient
     ? createLiveCheck(deps.siteClient, { concurrency: options.concurrency, read: targetReader(options), ...(deps.signal ? { signal: deps.signal } : {}) })
     : null;
   /** deliver, once the live post shows what the notification tells; else the pair is held for the next run. */
