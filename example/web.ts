@@ -50,6 +50,8 @@ export interface SimulatedWeb {
   notifications(): Received[];
   /** arXiv moderates trackbacks: lists the ones received so far (and any later) on the /tb/<id> pages. */
   approveTrackbacks(): void;
+  /** Serves another built folder as blog.example.org from now on: a deploy. */
+  serve(site: string): void;
   close(): Promise<void>;
 }
 
@@ -66,7 +68,7 @@ export const KNOWN_PAPERS = new Set(['1706.03762', '2001.08361', '2005.14165', '
 export async function startSimulatedWeb(options: SimulatedWebOptions = {}): Promise<SimulatedWeb> {
   const requests: Received[] = [];
   const moderation = { held: options.holdTrackbacks ?? false };
-  const site = options.site ?? EXAMPLE_SITE;
+  const served = { site: options.site ?? EXAMPLE_SITE };
   const handle: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -80,7 +82,7 @@ export async function startSimulatedWeb(options: SimulatedWebOptions = {}): Prom
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(received);
-      if (received.host === BLOG_HOST && received.method === 'GET') return void serveBuilt(site, received.path, res);
+      if (received.host === BLOG_HOST && received.method === 'GET') return void serveBuilt(served.site, received.path, res);
       answer(received, requests.length, req, res, moderation.held ? [] : requests);
     });
   };
@@ -115,6 +117,7 @@ export async function startSimulatedWeb(options: SimulatedWebOptions = {}): Prom
     requests,
     notifications: () => requests.filter((r) => r.method === 'POST'),
     approveTrackbacks: () => void (moderation.held = false),
+    serve: (site) => void (served.site = site),
     close: () =>
       new Promise<void>((resolve) => {
         plain.closeAllConnections();
