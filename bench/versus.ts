@@ -37,6 +37,8 @@ export async function versusBenchmark(ctx: BenchContext): Promise<Section> {
     const linkback = (extra: string[]) => [
       join(ctx.build, 'src', 'cli', 'bin.js'), 'send', site.root, '--site-url', SITE_URL, '--state', join(stateDir, `state${extra.join('')}.json`),
       '--allow-private', ...Object.entries(web.connectTo()).flatMap(([host, to]) => ['--connect-to', `${host}=${to}`]), '--json', ...extra,
+      // The bench web plays the targets, not our https:// blog: no live check (it would hold every pair).
+      '--no-check-live',
     ];
     // linkback with its defaults (concurrency 128, perHost 2), and with all 100 hosts busy at their per-host
     // limit (2 x 100): the overall limit is one no single host feels.

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulatedWeb } from './web.ts';
+import { SIMULATED_CA, startSimulatedWeb } from './web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const web = await startSimulatedWeb();
@@ -21,7 +21,8 @@ const args = [
 
 function run(extra: string[] = []): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...args, ...extra], { stdio: 'inherit' });
+    // The simulated web serves our blog over HTTPS with its own certificate: the command trusts it (only it).
+    const child = spawn(process.execPath, [...args, ...extra], { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: SIMULATED_CA } });
     child.on('exit', (code) => resolve(code ?? 1));
   });
 }

@@ -10,9 +10,28 @@
 //   pingback.example     page with X-Pingback; POST /xmlrpc.php -> XML-RPC success
 //   trackback.example    page with two TrackBack RDF blocks (only one matches the page); POST /tb/<n> -> error 0
 //   plain.example        pages with no endpoint
+//   blog.example.org     the example site's built pages (example/site, or the folder given as `site`), so that
+//                        linkback finds our posts live before notifying; over HTTPS too (the site's URLs are
+//                        https), with the certificate example/tls/blog.example.org.pem, which a client trusts
+//                        through NODE_EXTRA_CA_CERTS (see SIMULATED_CA)
+// One port takes both plain HTTP and TLS: the first byte of a connection tells them apart (0x16 opens a TLS
+// handshake), so `--connect-to '*=127.0.0.1:<port>'` serves http:// and https:// URLs alike.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { connect, createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The simulated web's certificate (self-signed, for blog.example.org): NODE_EXTRA_CA_CERTS for a client process. */
+export const SIMULATED_CA = fileURLToPath(new URL('tls/blog.example.org.pem', import.meta.url));
+const SIMULATED_KEY = fileURLToPath(new URL('tls/blog.example.org.key', import.meta.url));
+const EXAMPLE_SITE = fileURLToPath(new URL('site', import.meta.url));
+/** Our own blog's host on the simulated web. */
+export const BLOG_HOST = 'blog.example.org';
 
 export interface Received {
   host: string;
@@ -31,12 +50,16 @@ export interface SimulatedWeb {
   notifications(): Received[];
   /** arXiv moderates trackbacks: lists the ones received so far (and any later) on the /tb/<id> pages. */
   approveTrackbacks(): void;
+  /** Serves another built folder as blog.example.org from now on: a deploy. */
+  serve(site: string): void;
   close(): Promise<void>;
 }
 
 export interface SimulatedWebOptions {
   /** Trackbacks to arXiv are accepted but not listed on /tb/<id> until approveTrackbacks(). Default false. */
   holdTrackbacks?: boolean;
+  /** The built site served as blog.example.org; default: example/site. */
+  site?: string;
 }
 
 /** Papers the arXiv-like listener knows; any other id gets HTTP 200 with <error>1</error>. */
@@ -45,7 +68,8 @@ export const KNOWN_PAPERS = new Set(['1706.03762', '2001.08361', '2005.14165', '
 export async function startSimulatedWeb(options: SimulatedWebOptions = {}): Promise<SimulatedWeb> {
   const requests: Received[] = [];
   const moderation = { held: options.holdTrackbacks ?? false };
-  const server = createServer((req, res) => {
+  const served = { site: options.site ?? EXAMPLE_SITE };
+  const handle: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -58,7 +82,32 @@ export async function startSimulatedWeb(options: SimulatedWebOptions = {}): Prom
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(received);
+      if (received.host === BLOG_HOST && received.method === 'GET') return void serveBuilt(served.site, received.path, res);
       answer(received, requests.length, req, res, moderation.held ? [] : requests);
+    });
+  };
+  const plain = createServer(handle);
+  const tls = createTlsServer({ cert: readFileSync(SIMULATED_CA), key: readFileSync(SIMULATED_KEY) }, handle);
+  // TLS reads the socket's handle, not its events, so a TLS connection is handed on through a second local port.
+  await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+  const tlsPort = (tls.address() as AddressInfo).port;
+  const server = createNetServer((socket) => {
+    socket.once('data', (head) => {
+      socket.pause();
+      if (head[0] === 0x16) {
+        const inner = connect(tlsPort, '127.0.0.1', () => {
+          inner.write(head);
+          socket.pipe(inner).pipe(socket);
+        });
+        const close = () => { socket.destroy(); inner.destroy(); };
+        inner.on('error', close).on('close', close);
+        socket.on('error', close).on('close', close);
+        return;
+      }
+      socket.unshift(head);
+      plain.emit('connection', socket);
+      // The server's own listeners are on now: let the bytes (the first ones again) flow to them.
+      socket.resume();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,12 +117,28 @@ export async function startSimulatedWeb(options: SimulatedWebOptions = {}): Prom
     requests,
     notifications: () => requests.filter((r) => r.method === 'POST'),
     approveTrackbacks: () => void (moderation.held = false),
+    serve: (site) => void (served.site = site),
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        plain.closeAllConnections();
+        tls.closeAllConnections();
+        tls.close();
         server.close(() => resolve());
       }),
   };
+}
+
+/** A built page of the site folder, as a static host serves it (a folder's index.html); 404 when there is none. */
+async function serveBuilt(site: string, path: string, res: ServerResponse): Promise<void> {
+  const pathname = decodeURIComponent(new URL(path, 'http://x/').pathname);
+  const file = normalize(join(site, pathname, pathname.endsWith('/') ? 'index.html' : ''));
+  const body = file.startsWith(site + sep) ? await readFile(file).catch(() => null) : null;
+  if (body === null) {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    return void res.end('not found on the simulated blog');
+  }
+  res.writeHead(200, { 'content-type': file.endsWith('.xml') ? 'application/xml' : 'text/html; charset=utf-8' });
+  res.end(body);
 }
 
 /** `listed`: the requests whose trackbacks arXiv's /tb/ pages show. */

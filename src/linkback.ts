@@ -30,6 +30,8 @@ import { checkGone } from './lifecycle/gone.ts';
 import { trackDepartures } from './lifecycle/left.ts';
 import { goneForUpdate, goneVerdict } from './lifecycle/dead.ts';
 import type { SourceCheck } from './lifecycle/gone.ts';
+import { GONE } from './lifecycle/plan.ts';
+import { createLiveCheck, heldMessage, notLiveReason, siteClientFor, targetReader } from './lifecycle/live.ts';
 import type { HttpClient } from './net/types.ts';
 import { createClientFor } from './net/client.ts';
 import { createLimiter } from './net/limiter.ts';
@@ -70,6 +72,11 @@ export interface SendDeps {
    * memory flat on a big site: a row per post and target is 500,000 rows for 50,000 posts.
    */
   keepResult?: (result: Result) => boolean;
+  /**
+   * The client that fetches our own posts to see that they are live (checkLive, lifecycle/live.ts); default:
+   * `client` when given, else one like it that may reach private addresses (the site is the user's own).
+   */
+  siteClient?: HttpClient;
 }
 
 export interface Summary {
@@ -125,10 +132,12 @@ export async function send(input: OptionsInput, deps: SendDeps = {}): Promise<Se
 
   const state = await openState(options.state, options.dryRun ? { readOnly: true } : { lock: 'fail' });
   const client = deps.client ?? createClientFor(options);
+  const siteClient = deps.siteClient ?? deps.client ?? (options.checkLive ? siteClientFor(options) : undefined);
   try {
-    return await run(options, state, client, deps, startedAt);
+    return await run(options, state, client, { ...deps, ...(siteClient ? { siteClient } : {}) }, startedAt);
   } finally {
     if (!deps.client) await client.close();
+    if (!deps.siteClient && !deps.client) await siteClient?.close();
     await state.close();
   }
 }
@@ -275,6 +284,32 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     report(row(post, target, endpoint.protocol, endpoint.url, { ...notified.outcome, message: say(notified.outcome.message) }));
   };
 
+  // Is the post live (lifecycle/live.ts)? Asked once per post, only for a pair about to be sent. Not for the
+  // posts of a sitemap: each was just read from its public URL.
+  const checkLive = options.checkLive && !options.markExisting && chooseInput(options).kind !== 'sitemap';
+  /** The URLs of posts gone from the site whose former targets this run tells (handleDeleted). */
+  const departed = new Set<string>();
+  const live = checkLive && deps.siteClient
+    ? createLiveCheck(deps.siteClient, { concurrency: options.concurrency, read: targetReader(options), ...(deps.signal ? { signal: deps.signal } : {}) })
+    : null;
+  /** deliver, once the live post shows what the notification tells; else the pair is held for the next run. */
+  const deliverLive = async (post: Post, target: string, endpoint: Endpoint, previous: NotificationRecord | undefined, extra: Extra, why: string | null): Promise<void> => {
+    // A post deleted from the site (handleDeleted below): gone.ts already saw it answer 404/410.
+    if (live === null || departed.has(post.url) || stopped()) return deliver(post, target, endpoint, previous, extra, why);
+    const reason = notLiveReason(await live(post), post.url, target, extra.fingerprint !== GONE);
+    if (reason === null) return deliver(post, target, endpoint, previous, extra, why);
+    if (stopped()) return;
+    const say = (message: string) => (why === null ? message : `${why}: ${message}`);
+    if (options.dryRun) {
+      report(row(post, target, endpoint.protocol, endpoint.url, { status: 'dry-run', code: 'not-deployed', message: say(`would be held: ${reason}`) }));
+      return;
+    }
+    const held: Outcome = { status: 'held', code: 'not-deployed', message: say(heldMessage(reason)) };
+    // Nothing went on the wire: attempts unchanged, and retryable, so the next run sends it by itself.
+    if (!(await record(post, target, endpoint.protocol, endpoint.url, 'failed', held, previous?.attempts ?? 0, true, extra))) return;
+    report(row(post, target, endpoint.protocol, endpoint.url, held));
+  };
+
   /** markExisting: what this run would send is recorded as done, and nothing goes out. */
   const mark = async (post: Post, target: string, entry: NotificationRecord, why: string | null): Promise<void> => {
     const say = (message: string) => (why === null ? message : `${why}: ${message}`);
@@ -325,7 +360,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       }
       endpoint = found.endpoint;
     }
-    await deliver(post, target.url, endpoint, previous, extra, null);
+    await deliverLive(post, target.url, endpoint, previous, extra, null);
   };
 
   /**
@@ -352,7 +387,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       report(row(post, target, endpoint.protocol, endpoint.url, { status: 'skipped', code: 'already-done', message: `${why}: the target takes ${endpoint.protocol}, which has no update semantics; not re-sent` }));
       return;
     }
-    await deliver(post, target, endpoint, previous, { ...(fingerprint !== undefined ? { fingerprint } : {}), update: true }, why);
+    await deliverLive(post, target, endpoint, previous, { ...(fingerprint !== undefined ? { fingerprint } : {}), update: true }, why);
   };
 
   /**
@@ -368,7 +403,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       return null;
     }
     if (stopped()) return null;
-    if (options.dryRun && !options.markExisting && plan.mode === 'first' && target.kind === 'arxiv') {
+    // With the live check on, the dry run goes on to check the post (deliverLive), like a real run.
+    if (options.dryRun && !options.markExisting && plan.mode === 'first' && target.kind === 'arxiv' && live === null) {
       report(wouldSend(post, target.url, arxivEndpoint(target), null));
       return null;
     }
@@ -498,6 +534,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
 
   const handleDeleted = async (known: PostRecord): Promise<void> => {
     summary.deletedPosts++;
+    departed.add(known.url);
     const pair = { fingerprint: undefined, postFingerprint: known.fingerprint };
     const get = (target: string) => state.get(known.url, target);
     const targets = unique([...known.targets, ...(known.unlinked ?? [])]);

@@ -90,6 +90,11 @@ export const optionsSchema = z
     contact: z.string().min(1).nullable().default(null),
     /** Re-send Webmentions for the former targets of a post gone from the site (once its URL answers 404/410). */
     deletes: z.boolean().default(false),
+    /**
+     * Before notifying about a post, fetch its public URL once and hold (retryable) the pairs whose link the live
+     * page does not show yet: receivers verify by fetching the post, and refuse for good what is not deployed.
+     */
+    checkLive: z.boolean().default(true),
     /** Record every notification this run would send as done, without sending (adopting linkback on an old blog). */
     markExisting: z.boolean().default(false),
     /** Only posts published on or after this date (YYYY-MM-DD, or an ISO date-time with offset); undated ones are reported. */

@@ -9,7 +9,7 @@ import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulatedWeb } from '../example/web.ts';
+import { SIMULATED_CA, startSimulatedWeb } from '../example/web.ts';
 import type { SimulatedWeb } from '../example/web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -152,6 +152,8 @@ async function runStep(r: Runner, work: string, script: string, env: Record<stri
     GITHUB_SHA: 'abcdef0123456789',
     GITHUB_REF_NAME: 'main',
     NO_COLOR: '1',
+    // linkback checks that our posts are live: the simulated web serves them over HTTPS with its own certificate.
+    NODE_EXTRA_CA_CERTS: SIMULATED_CA,
     GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
     GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
     ...env,
@@ -229,6 +231,7 @@ test('Hugo: "record as done" records the posts online without sending; later run
   // The next deploy (the cache restored: the same folder here) has one new post.
   await mkdir(join(work, 'public/2026/12/01/new-post'), { recursive: true });
   await writeFile(join(work, 'public/2026/12/01/new-post/index.html'), '<!doctype html><html><head><title>New</title><link rel="canonical" href="https://blog.example.org/2026/12/01/new-post/"></head><body><article><h1>New</h1><time datetime="2026-12-01">1 Dec</time><p>Back to <a href="https://arxiv.org/abs/1706.03762">the transformer</a>.</p></article></body></html>');
+  r.web.serve(join(work, 'public')); // the workflow's Deploy step, before it sends
   const next = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' }, { [expression]: '' });
   assert.equal(next.code, 0, next.out);
   assert.match(next.outputs, /^exit-code=0$/m);

@@ -10,7 +10,7 @@ import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulatedWeb } from '../example/web.ts';
+import { SIMULATED_CA, startSimulatedWeb } from '../example/web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
@@ -111,7 +111,8 @@ test('the README\'s library example runs from the package by name: send, progres
     arxivEndpoint: 'http://arxiv.org/trackback/{id}',
     retries: 0,
   }));
-  const ran = await node(['library.mjs', join(root, 'example/site')], app);
+  // The simulated web serves the example blog's https:// posts for the live check; the app trusts its certificate.
+  const ran = await node(['library.mjs', join(root, 'example/site')], app, { NODE_EXTRA_CA_CERTS: SIMULATED_CA });
   // The example site holds one citation of an arXiv id that does not exist: one failure, exit code 1.
   assert.equal(ran.code, 1, ran.stderr);
   assert.match(ran.stdout, /^sent {8}https:\/\/blog\.example\.org\/2026\/10\/02\/attention-is-all-you-need\/ -> https:\/\/arxiv\.org\/abs\/1706\.03762$/m);

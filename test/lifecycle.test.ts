@@ -69,8 +69,8 @@ test('an edited post adding one arXiv link sends exactly that trackback and noth
   const before = web.requests.length;
   await build(site, [{ ...A, body: `${A.body}<p>See also <a href="https://arxiv.org/abs/1706.03762v5">the transformer</a>.</p>` }], 'T2');
   const report = await send(options);
-  // The whole wire: one trackback, no discovery, no re-send to the Webmention or Pingback targets.
-  assert.deepEqual(wire(web, before), ['POST arxiv.org/trackback/1706.03762']);
+  // The whole wire: the post checked live once, one trackback, no discovery, no re-send to the other targets.
+  assert.deepEqual(wire(web, before), ['GET blog.example/a/', 'POST arxiv.org/trackback/1706.03762']);
   assert.equal(new URLSearchParams(web.requests.at(-1)?.body).get('url'), postUrl('a'));
   assert.equal(report.summary.sent, 1);
   assert.equal(report.summary.resent, 0);
@@ -96,7 +96,7 @@ test('an edited post removing a webmention target notifies that target once', as
   const before = web.requests.length;
   await build(site, [{ ...A, body: A.body.replace('<a href="http://wm.example/two">two</a>', 'two') }], 'T2');
   const report = await send(options);
-  assert.deepEqual(wire(web, before), ['GET wm.example/two', 'POST wm.example/webmention']);
+  assert.deepEqual(wire(web, before), ['GET blog.example/a/', 'GET wm.example/two', 'POST wm.example/webmention']);
   assert.deepEqual(fields(web.requests.at(-1) as Seen), { source: postUrl('a'), target: 'http://wm.example/two' });
   assert.equal(report.summary.resent, 1);
   assert.match(report.results.find((r) => r.target === 'http://wm.example/two')?.message ?? '', /^link removed: /);
@@ -188,7 +188,7 @@ for (const [name, adopt] of [
     const C: PostSpec = { slug: 'c', title: 'New', date: '2024-07-01', body: '<p><a href="http://wm.example/one">one again</a></p>' };
     await build(site, [A, B, C], 'T2');
     await send(options);
-    assert.deepEqual(wire(web, 0), ['GET wm.example/one', 'POST wm.example/webmention']);
+    assert.deepEqual(wire(web, 0), ['GET blog.example/c/', 'GET wm.example/one', 'POST wm.example/webmention']);
     assert.equal(fields(web.requests.at(-1) as Seen).source, postUrl('c'));
   });
 }
@@ -200,6 +200,7 @@ test('a baselined post edited later: its Webmention targets are discovered and u
   await build(site, [{ ...A, title: 'On scaling, revised' }], 'T2');
   await send(options);
   assert.deepEqual(wire(web, 0), [
+    'GET blog.example/a/',
     'GET pb.example/p',
     'GET wm.example/one',
     'GET wm.example/two',

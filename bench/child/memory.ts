@@ -72,7 +72,7 @@ if (mode === 'send') {
   // The library's dry run, as bench/child/send.js runs it (rows held as the CLI's table does). Imported only
   // here: the whole library (undici, zod ...) loaded for a scan would add to what the scan is measured at.
   const { send, tableRows } = await import('../../src/index.ts');
-  await send({ site, siteUrl: 'https://blog.example/', dryRun: true, state: join(tmpdir(), `linkback-memory-${process.pid}.json`), allowPrivate: true, connectTo: { '*': '127.0.0.1:9' }, ...(workers > 0 ? { workers } : {}) }, {
+  await send({ site, siteUrl: 'https://blog.example/', dryRun: true, state: join(tmpdir(), `linkback-memory-${process.pid}.json`), allowPrivate: true, connectTo: { '*': '127.0.0.1:9' }, checkLive: false, ...(workers > 0 ? { workers } : {}) }, {
     keepResult: tableRows(),
     onEvent: (event) => {
       if (event.type === 'page') each();

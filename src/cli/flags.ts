@@ -32,6 +32,7 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   since: { flags: '--since <date>', description: 'only posts published on or after this date (YYYY-MM-DD)', commands: SEND },
   markExisting: { flags: '--mark-existing', description: 'record what would be sent as done, sending nothing (adopting linkback on an existing blog)', commands: SEND },
   deletes: { flags: '--deletes', description: 'notify the former targets of posts gone from the site (Webmention)', commands: SEND },
+  checkLive: { flags: '--no-check-live', description: 'send without first checking that each post is live and links its targets (default: check)', commands: SEND },
   dryRun: { flags: '--dry-run', description: 'discover and report what would be sent (verify: what would be checked); send and record nothing', commands: ['send', 'verify'] },
   only: { flags: '--only <url-glob>', description: 'limit this run to posts or targets whose URL matches (repeatable; * = anything)', commands: SEND },
   retryFailed: { flags: '--retry-failed', description: 'send again what failed with an answer from the server in earlier runs', commands: SEND },
@@ -64,6 +65,9 @@ export function addSettingFlags(command: Command, name: CommandName): Map<string
   for (const key of keys) {
     const spec = SPECS[key] ?? generated(key);
     if (!spec.commands.includes(name)) continue;
+    // A setting on by default is turned off with --no-<name>. Alone, commander would then report it as true
+    // when not given, and that "flag" would override a config file's false: the hidden positive twin stops it.
+    if (spec.flags.startsWith('--no-')) command.addOption(new Option(`--${spec.flags.slice('--no-'.length)}`).hideHelp());
     const option = new Option(spec.flags, spec.description);
     const kind = kindOf(key);
     // Lists and maps repeat the flag (a variadic flag would swallow the <site-dir> after it).

@@ -65,6 +65,12 @@ export function fetchedPage(
   return pageFromFacts(facts, url, hash, { ...site, siteBase: null }, hints, options, warn);
 }
 
+/** A fetched page's bytes as text, decoded as fetchedPage does; null when they are not HTML (an image, a PDF). */
+export function fetchedHtml(bytes: Buffer, charset: string | null): string | null {
+  const sniffed = sniff(bytes.subarray(0, SNIFF_BYTES));
+  return sniffed.kind === 'binary' ? null : decodeHtml(bytes, charset, sniffed.declared ? sniffed.encoding : null);
+}
+
 export function readFacts(html: string, hints: Hints): PageFacts {
   const reader = createPageReader(hints);
   reader.write(html.replace(/^\uFEFF/, ''));

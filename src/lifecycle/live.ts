@@ -1,0 +1,121 @@
+// Is the post live? A receiver checks a notification by fetching our post: WordPress answers a pingback with fault
+// 16 or 17 and Webmention receivers answer 400 when the post is not deployed yet (CI that sends, then deploys) or
+// the live copy is an older one without the link, and those answers read as definite refusals: lost for good.
+// So before a post's notifications go out, its public URL is fetched once, read with the site reader's own rules
+// (the links compare in the form the built files gave them), and a pair is sent only when the live page already
+// says what the notification tells: that it links the target, or, for a removed link, that it no longer does.
+// What is not live yet is held (recorded retryable): the next run sends it by itself.
+import pLimit from 'p-limit';
+import type { Options } from '../options.ts';
+import type { Post } from '../types.ts';
+import type { HttpClient } from '../net/types.ts';
+import { header } from '../net/types.ts';
+import { createClientFor } from '../net/client.ts';
+import { fetchedHtml, readFacts } from '../input/html-post.ts';
+import { buildPost } from '../site/post.ts';
+import type { SiteContext } from '../site/post.ts';
+import { readHints } from '../site/scan.ts';
+import { resolveTargets } from '../targets/resolve.ts';
+
+/** What the live copy of a post shows: the targets it links, or why there is no live copy to read. */
+export type LiveView = { live: true; targets: ReadonlySet<string> } | { live: false; why: string; httpStatus?: number };
+
+/** The answer to the GET of the post: an HTTP answer, or the reason there was none. */
+export type LiveAnswer = { status: number; body: Buffer; contentType: string | undefined } | { error: string };
+
+/** Reads the live HTML of the post at `url` into the target URLs it links (see `targetReader`). */
+export type TargetReader = (html: string, url: string) => ReadonlySet<string>;
+
+export function liveView(answer: LiveAnswer, url: string, read: TargetReader): LiveView {
+  if ('error' in answer) return { live: false, why: answer.error };
+  // 200 only: a receiver that gets anything else refuses (WordPress fault 16, Webmention 400).
+  if (answer.status !== 200) return { live: false, why: `HTTP ${answer.status}`, httpStatus: answer.status };
+  const html = fetchedHtml(answer.body, charsetOf(answer.contentType));
+  if (html === null) return { live: false, why: 'not an HTML page', httpStatus: 200 };
+  return { live: true, targets: read(html, url) };
+}
+
+/**
+ * Why a pair must wait, or null when the live page already says what the notification tells. `linked`: the
+ * notification is about a link the post has (a first notification, an edit); false: about a removed link, which
+ * the live page must no longer carry (a page answering 404/410 carries none: the receiver drops the mention, as
+ * it should).
+ */
+export function notLiveReason(view: LiveView, url: string, target: string, linked: boolean): string | null {
+  if (!view.live) {
+    if (!linked && (view.httpStatus === 404 || view.httpStatus === 410)) return null;
+    return `${url} is not live yet (${view.why})`;
+  }
+  if (view.targets.has(target) === linked) return null;
+  return linked ? `the live copy of ${url} does not link to it yet` : `the live copy of ${url} still links to it`;
+}
+
+/** The held row's message: it says what to do, and that nothing is lost. */
+export function heldMessage(reason: string): string {
+  return `held: ${reason}; deploy first, the next run sends it`;
+}
+
+/**
+ * The live page's links, read as the built files were: the site reader's page reader, content region and link
+ * rules (src/site), then the same target mapping (arXiv links to their abs page). The post's own URL stands in
+ * for its canonical, so relative links resolve against the URL the built post gave.
+ */
+export function targetReader(options: Pick<Options, 'postSelector' | 'contentSelector' | 'arxivEndpoint'>): TargetReader {
+  // The theme hints the scan of the built files used.
+  const hints = readHints({
+    siteUrl: null, blogName: null,
+    ...(options.postSelector ? { postSelector: options.postSelector } : {}),
+    ...(options.contentSelector ? { contentSelector: options.contentSelector } : {}),
+  });
+  const site: SiteContext = { siteBase: null, homeBase: null, blogName: null, homeTitle: null, homeDescription: null };
+  return (html, url) => {
+    const facts = readFacts(html, hints);
+    facts.meta.canonical = url;
+    facts.meta.ogUrl = null;
+    const built = buildPost(facts, url, '', null, site);
+    const links = 'post' in built ? built.post.links : [];
+    return new Set(resolveTargets(links, options.arxivEndpoint, []).map((t) => t.url));
+  };
+}
+
+/**
+ * The client for our own site. Private and loopback addresses are allowed, unlike for targets: the guard is
+ * there because target URLs are written by strangers, while the post's URL is the user's own (their site, their
+ * feed or sitemap), and a site served from an intranet, a staging box or a CI runner's localhost is normal. The
+ * timeouts, the size cap and the redirect limit stay.
+ */
+export function siteClientFor(options: Options): HttpClient {
+  return createClientFor({ ...options, allowPrivate: true });
+}
+
+const HTML_ACCEPT = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.1';
+
+/**
+ * The edge: one GET per post per run, shared by all its pairs (remembered on the Post object, so it is forgotten
+ * with the post). Our own site, so not paced or limited per host like the targets; only the number of these
+ * fetches at once is bounded, by `concurrency`. No retry: a post that cannot be fetched now is held, and the
+ * next run asks again.
+ */
+export function createLiveCheck(client: HttpClient, options: { concurrency: number; read: TargetReader; signal?: AbortSignal }): (post: Post) => Promise<LiveView> {
+  const limit = pLimit(options.concurrency);
+  const views = new WeakMap<Post, Promise<LiveView>>();
+  const fetchView = async (url: string): Promise<LiveView> => {
+    const answer: LiveAnswer = await client
+      .request({ method: 'GET', url, headers: { accept: HTML_ACCEPT }, ...(options.signal ? { signal: options.signal } : {}) })
+      .then((res) => ({ status: res.status, body: res.body, contentType: header(res, 'content-type') }))
+      .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+    return liveView(answer, url, options.read);
+  };
+  return (post) => {
+    let view = views.get(post);
+    if (!view) {
+      view = limit(() => fetchView(post.url));
+      views.set(post, view);
+    }
+    return view;
+  };
+}
+
+function charsetOf(contentType: string | undefined): string | null {
+  return /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? '')?.[1] ?? null;
+}
