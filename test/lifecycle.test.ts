@@ -250,7 +250,8 @@ test('with deletes, a new post online is not marked deleted, its own URL is not 
   const report = await send({ ...options, deletes: true });
   assert.equal(report.summary.deletedPosts, 0);
   assert.deepEqual(report.warnings, []);
-  assert.ok(!web.requests.some((r) => r.host === 'blog.example'), 'the post URL is not checked: it did not leave');
+  // Fetched once, by the live check before its first notifications (lifecycle/live.ts); never as a departure.
+  assert.equal(web.requests.filter((r) => r.host === 'blog.example').length, 1, 'the post URL is fetched once: it did not leave');
   const state = await openState(options.state as string, { readOnly: true });
   const record = state.getPost(postUrl('a'));
   await state.close();
@@ -263,15 +264,21 @@ test('with deletes, a new post online is not marked deleted, its own URL is not 
   assert.equal(again.summary.deletedPosts, 0);
 });
 
-test('with deletes, a new post not deployed yet (its URL answers 404) gets its first notifications, never "post deleted" ones', async (t) => {
+test('with deletes, a new post not deployed yet (its URL answers 404) is held for its first notifications, never told "post deleted"', async (t) => {
   const { web, site, options } = await setup(t);
   await build(site, [A], 'T1');
   web.status.set('/a/', 404);
   const report = await send({ ...options, deletes: true });
-  assert.deepEqual(posts(web, 0), FIRST_RUN_A, 'each target told once, of the post being there');
+  assert.deepEqual(posts(web, 0), [], 'nothing sent before the post is live');
+  assert.ok(report.summary.held > 0 && report.results.every((r) => r.status !== 'held' || r.code === 'not-deployed'));
   assert.equal(report.summary.resent, 0);
   assert.ok(!report.results.some((r) => r.message.startsWith('post deleted')));
   assert.equal(report.summary.deletedPosts, 0);
+  // Deployed: each target is told once, of the post being there.
+  web.status.set('/a/', 200);
+  const after = await send({ ...options, deletes: true });
+  assert.deepEqual(posts(web, 0), FIRST_RUN_A);
+  assert.equal(after.summary.deletedPosts, 0);
 });
 
 test('a deleted post is reported, and nothing is sent, without deletes', async (t) => {
