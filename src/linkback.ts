@@ -12,7 +12,7 @@ import { scanSite } from './site/index.ts';
 import type { ScanOptions, SiteOptions, SiteWarning } from './site/index.ts';
 import { scanPages } from './site/pages.ts';
 import type { PageSource } from './site/pages.ts';
-import { postFingerprint } from './site/fingerprint.ts';
+import { legacyFingerprint, postFingerprint } from './site/fingerprint.ts';
 import { chooseInput, feedInput, sitemapInput } from './input/index.ts';
 import type { PostInput } from './input/index.ts';
 import { globToRegExp, resolveTargets } from './targets/resolve.ts';
@@ -332,10 +332,13 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
    * Does what a pair needs no I/O for: a pair planned 'skip' is reported, and so is, in a dry run, a first
    * notification to an endpoint known by rule (arXiv). Returns what is left to do, or null when nothing is.
    */
+  const adoptions: Array<Promise<boolean>> = [];
   const settle = (post: Post, target: Target, pair: PairContext): { previous: NotificationRecord | undefined; plan: SendPlan } | null => {
     const previous = state.get(post.url, target.url);
     const plan = planPair(previous, pair, flags);
     if (plan.action === 'skip') {
+      // Upgraded from a version-1 fingerprint with nothing changed: the record learns the new one, nothing is sent.
+      if (plan.adopt !== undefined && previous && !options.dryRun) adoptions.push(save({ ...previous, fingerprint: plan.adopt }));
       // A dropped link never notified is not worth a row.
       if (pair.linked || previous) report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: 'already-done', message: plan.message }));
       return null;
@@ -431,7 +434,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     const fingerprint = postFingerprint(post);
     const pair = { fingerprint, postFingerprint: known?.fingerprint };
     // Not { ...pair, linked }: a spread followed by a property takes a slow path in V8, 0.5-0.9 µs (Node 20).
-    const linkedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: true };
+    const linkedPair = { fingerprint, postFingerprint: known?.fingerprint, legacyFingerprint: known ? legacyFingerprint(post) : undefined, linked: true };
     const droppedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: false };
     // Dropped: no longer in the post at all. A link still there but now excluded by the settings is not dropped,
     // and an excluded target is never told anything.
@@ -477,6 +480,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   }
   await pending.idle();
   await Promise.all(postDone);
+  await Promise.all(adoptions);
   if (noUrl) {
     throw new LinkbackError('NO_SITE_URL', `cannot work out the public URL of ${noUrl}: it has no canonical or og:url; pass --site-url`);
   }

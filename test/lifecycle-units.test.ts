@@ -117,7 +117,7 @@ test('a post is gone on 404 and 410 only; a redirect is a move; 200 is still onl
   assert.equal(goneFromStatus(403, 'u').state, 'unknown');
 });
 
-test('the fingerprint follows the post as shown elsewhere (title, summary, date), not the page around it', async (t) => {
+test('the fingerprint follows the post as shown elsewhere (title, summary, date, content text), not the page around it', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-fingerprint-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const base: PostSpec = { slug: 'a', title: 'Title', date: '2024-01-01', body: '<p>First paragraph.</p><p>A <a href="http://x.example/">link</a>.</p>' };
@@ -135,5 +135,8 @@ test('the fingerprint follows the post as shown elsewhere (title, summary, date)
   assert.notEqual((await fingerprintOf({ ...base, title: 'Title 2' }, 'T1')).fingerprint, original.fingerprint);
   assert.notEqual((await fingerprintOf({ ...base, body: '<p>First paragraph, edited.</p>' }, 'T1')).fingerprint, original.fingerprint);
   assert.notEqual((await fingerprintOf({ ...base, date: '2024-01-02' }, 'T1')).fingerprint, original.fingerprint);
-  assert.equal((await fingerprintOf({ ...base, body: `${base.body}<p>Another <a href="http://y.example/">link</a>.</p>` }, 'T1')).fingerprint, original.fingerprint, 'a link added is a new target, not news for the others');
+  assert.notEqual((await fingerprintOf({ ...base, body: `${base.body}<p>Another paragraph.</p>` }, 'T1')).fingerprint, original.fingerprint, 'an edit below the first paragraph');
+  assert.notEqual((await fingerprintOf({ ...base, body: base.body.replace('A ', 'One ') }, 'T1')).fingerprint, original.fingerprint, 'a word changed');
+  assert.equal((await fingerprintOf({ ...base, body: base.body.replace('A <a href="http://x.example/">link</a>', '<a href="http://y.example/">A</a> link') }, 'T1')).fingerprint, original.fingerprint, 'links moved, text the same: the new target is told, not news for the others');
+  assert.equal((await fingerprintOf({ ...base, body: base.body.replace('</p><p>', '</p>\n  <p>').replace('A <a', 'A\n<a') }, 'T1')).fingerprint, original.fingerprint, 'whitespace and indentation');
 });

@@ -66,6 +66,7 @@ export function buildPost(
     published,
     links,
     hash,
+    contentHash: facts.regions[region].text,
   };
   return { post, warnings };
 }
