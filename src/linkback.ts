@@ -44,6 +44,8 @@ export type LinkbackEvent =
   | { type: 'post'; post: Post; targets: number }
   /** A post left out by `since`: published before it, or without a date (never guessed). */
   | { type: 'filtered'; post: Post; reason: 'before-since' | 'undated' }
+  /** Links of a post dropped as the site's own (same host and port), those written with a host: for --verbose. */
+  | { type: 'own-site'; file: string; url: string; links: string[] }
   /** A post of the state that is gone from the site: what was (or was not) done about it. */
   | { type: 'deleted'; url: string; file: string; targets: number; message: string }
   | { type: 'discovered'; target: string; endpoint: Endpoint | null; notes: string[] }
@@ -93,6 +95,9 @@ export interface Summary {
   undated: number;
   /** Posts of the state that are gone from the site (handled only with `deletes`). */
   deletedPosts: number;
+  /** Article-like pages (one article, an h1) left out for want of a date (includeUndated takes them), and one of them. */
+  undatedPages: number;
+  undatedExample: string | null;
 }
 
 export interface SendReport {
@@ -168,6 +173,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const summary: Summary = {
     pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, held: 0, skipped: 0, noEndpoint: 0, dryRun: 0,
     recoveredUncertain: state.recovered.length, resent: 0, marked: 0, beforeSince: 0, undated: 0, deletedPosts: 0,
+    undatedPages: 0, undatedExample: null,
   };
   const results: Result[] = [];
   const warnings: SiteWarning[] = [];
@@ -406,6 +412,10 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     if (page.kind !== 'post') {
       emit({ type: 'page', file: page.file, kind: page.kind, reason: page.reason });
       if (page.kind === 'error' && page.code === 'no-url') noUrl ??= page.file;
+      if (page.kind === 'other' && page.undated) {
+        summary.undatedPages++;
+        summary.undatedExample ??= page.file;
+      }
       continue;
     }
     if (noUrl) continue;
@@ -444,6 +454,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     summary.targets += targets.length;
     emit({ type: 'page', file: page.file, kind: 'post', reason: `${post.links.length} content links, ${targets.length} targets` });
     emit({ type: 'post', post, targets: targets.length });
+    if (post.ownSiteLinks) emit({ type: 'own-site', file: page.file, url: post.url, links: post.ownSiteLinks });
     const pairs: Array<Promise<void>> = [];
     // A pair that needs no I/O (see settle) is done right here when no other pair is in flight, without async
     // functions, room(), start() and their promises: about 1 µs a pair, and a dry run of 10,000 posts (99,328

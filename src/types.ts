@@ -35,6 +35,11 @@ export interface Post {
    * (src/site/fingerprint.ts). Absent for a post not read from HTML (a deleted post's stand-in).
    */
   contentHash?: string;
+  /**
+   * Links of the content dropped as the site's own (same host and port as the site, src/site/urls.ts isOwnHost),
+   * those written with a host, at most 20: for people (--verbose). Absent when there are none.
+   */
+  ownSiteLinks?: string[];
 }
 
 /** Where one link of a post points, after the built-in rules ran. */

@@ -126,6 +126,10 @@ export function formatSummary(report: SendReport, paint: Paint): string {
     `${s.skipped} skipped`,
   ];
   const tail: string[] = [];
+  if (s.undatedPages) {
+    const pages = s.undatedPages === 1 ? '1 page looks like a post but has' : `${s.undatedPages} pages look like posts but have`;
+    tail.push(paint.yellow(`hint: ${pages} no machine-readable date (e.g. ${s.undatedExample ?? '?'}): left out; --include-undated takes them as posts`));
+  }
   if (s.recoveredUncertain) tail.push(paint.yellow(`${s.recoveredUncertain} left in flight by an interrupted run, now marked uncertain`));
   if (report.interrupted) tail.push(paint.yellow('interrupted: some notifications were not attempted'));
   if (report.error) tail.push(paint.red(`stopped: ${report.error.message}`));
