@@ -69,6 +69,18 @@ test('planPair: a record from before fingerprints is never re-sent on a guess, b
   assert.equal(planPair(legacy, dropped(), FLAGS).action, 'send');
 });
 
+test('planPair: a version-1 record unchanged by its own formula adopts the new fingerprint without sending; changed, it is an update', () => {
+  const v2 = (legacy: string): PairContext => ({ fingerprint: 'v2:N', linked: true, postFingerprint: undefined, legacyFingerprint: legacy });
+  const adopted = planPair(rec({ fingerprint: 'F1' }), v2('F1'), FLAGS);
+  assert.equal(adopted.action, 'skip');
+  assert.equal(adopted.action === 'skip' ? adopted.adopt : null, 'v2:N');
+  assert.deepEqual(planPair(rec({ fingerprint: 'F1' }), v2('F0'), FLAGS), { action: 'send', mode: 'update', fingerprint: 'v2:N' });
+  assert.deepEqual(planPair(rec({ fingerprint: undefined }), { ...v2('F1'), postFingerprint: 'F1' }, FLAGS).action, 'skip', 'a record older still, through its post record');
+  assert.equal((planPair(rec({ fingerprint: 'v2:N' }), v2('F1'), FLAGS) as { adopt?: string }).adopt, undefined, 'nothing to adopt once adopted');
+  assert.deepEqual(planPair(rec({ fingerprint: 'F1', status: 'failed', retryable: true }), v2('F1'), FLAGS), { action: 'send', mode: 'first', fingerprint: 'v2:N' }, 'a retry records the new one anyway');
+  assert.deepEqual(planPair(rec({ fingerprint: 'F1' }), { ...v2('F1'), linked: false }, FLAGS), { action: 'send', mode: 'update', fingerprint: GONE }, 'a removed link is told');
+});
+
 test('planPair property: running the plan, recording its fingerprint, and planning again never sends twice', () => {
   const status = fc.constantFrom('sent', 'failed', 'uncertain', 'no-endpoint') as fc.Arbitrary<NotificationRecord['status']>;
   const protocol = fc.constantFrom('webmention', 'pingback', 'trackback', null) as fc.Arbitrary<NotificationRecord['protocol']>;
