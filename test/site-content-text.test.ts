@@ -12,7 +12,7 @@ const NO_HINTS = { postSelector: null, contentSelector: null };
 /** The hash of `text` given to one region in one piece. */
 function hashOf(text: string): string {
   const h = createTextHashes(1);
-  h.text(text, 1);
+  h.text(text, 0, text.length, 1);
   return h.digest(0);
 }
 
@@ -54,11 +54,11 @@ test('text hash: words joined by single spaces, the same whatever the text nodes
       const cut = Math.floor(random() * (word.length + 1));
       const space = i === 0 ? (random() < 0.5 ? ' \n' : '') : ' '.repeat(1 + Math.floor(random() * 3));
       pending += space + word.slice(0, cut);
-      h.text(pending, 1);
+      h.text(pending, 0, pending.length, 1);
       pending = word.slice(cut);
-      if (cut === word.length && random() < 0.3) h.text('  ', 1); // whitespace-only nodes between words
+      if (cut === word.length && random() < 0.3) h.text('  ', 0, 2, 1); // whitespace-only nodes between words
     }
-    h.text(`${pending}\n`, 1);
+    h.text(`${pending}\n`, 0, pending.length + 1, 1);
     assert.equal(h.digest(0), whole, `round ${round}`);
   }
 });

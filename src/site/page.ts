@@ -420,14 +420,17 @@ export function createPageReader(hints: Hints): PageReader {
   };
 
   // Called only while capturing (wantsText below).
-  const onText = (text: string): void => {
+  const onText = (source: string, start: number, end: number): void => {
+    if ((active & NOT_CONTENT_TEXT) === 0) textHashes.text(source, start, end, activeRegions());
+    if (capturing === 0) return;
+    // Cut out of the page only for the buffers (title, h1, first paragraph, JSON-LD).
+    const text = source.slice(start, end);
     if (titleBuf !== null && titleBuf.length < MAX_TEXT) titleBuf += text;
     if (h1Buf !== null && h1Buf.length < MAX_TEXT) h1Buf += text;
     if (jsonBuf !== null) jsonBuf = jsonBuf.length + text.length > MAX_JSON_LD ? jsonBuf : jsonBuf + text;
     if (paragraphs.length > 0 && !inRole(Role.NOISE)) {
       for (const p of paragraphs) if (p.text.length < MAX_TEXT) p.text += text;
     }
-    if ((active & NOT_CONTENT_TEXT) === 0) textHashes.text(text, activeRegions());
   };
 
   const onClose = (): void => {

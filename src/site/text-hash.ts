@@ -18,19 +18,28 @@ const A = 0x01000193; // odd bases: multiplication by them is a bijection mod 2^
 const B = 0x5bd1e995;
 const SPACE = 0x20;
 
-/** Whitespace as \s has it: ASCII spaces and controls below, and the Unicode spaces. */
-function isSpace(c: number): boolean {
-  if (c <= 0x20) return true;
-  if (c < 0xa0) return false;
+/** Whitespace as \s has it, above U+0020 (below it, every code unit counts as whitespace). */
+function isWideSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
     c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** base^n mod 2^32, by squaring: once per text node rather than a multiplication per character. */
+function power(base: number, n: number): number {
+  let result = 1;
+  let b = base;
+  for (let e = n; e > 0; e >>>= 1) {
+    if (e & 1) result = Math.imul(result, b);
+    b = Math.imul(b, b);
+  }
+  return result;
 }
 
 export interface TextHashes {
   /** An element edge that separates words (anything but an inline element). */
   boundary(): void;
-  /** Text of the page, in every region whose bit is set in `regions`. */
-  text(text: string, regions: number): void;
+  /** Text of the page, `source` from `start` to `end`, in every region whose bit is set in `regions`. */
+  text(source: string, start: number, end: number, regions: number): void;
   /** Region `index`'s hash: 16 hex digits and the normalised length. */
   digest(index: number): string;
 }
@@ -46,18 +55,17 @@ export function createTextHashes(count: number): TextHashes {
     boundary() {
       gap = true;
     },
-    text(text, regions) {
-      // This node's own hash, of its words joined by single spaces, and B^length for folding it in.
+    text(source, start, end, regions) {
+      if (regions === 0) return;
+      // This node's own hash, of its words joined by single spaces (one pass, no string made).
       let a = 0;
       let b = 0;
-      let powA = 1;
-      let powB = 1;
       let n = 0;
       let lead = gap;
       let inner = false;
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (isSpace(c)) {
+      for (let i = start; i < end; i++) {
+        const c = source.charCodeAt(i);
+        if (c <= 0x20 || (c >= 0xa0 && isWideSpace(c))) {
           if (n === 0) lead = true;
           else inner = true;
           continue;
@@ -65,22 +73,20 @@ export function createTextHashes(count: number): TextHashes {
         if (inner) {
           a = (Math.imul(a, A) + SPACE) | 0;
           b = (Math.imul(b, B) + SPACE) | 0;
-          powA = Math.imul(powA, A);
-          powB = Math.imul(powB, B);
           n++;
           inner = false;
         }
         a = (Math.imul(a, A) + c) | 0;
         b = (Math.imul(b, B) + c) | 0;
-        powA = Math.imul(powA, A);
-        powB = Math.imul(powB, B);
         n++;
       }
       if (n === 0) {
-        if (text.length > 0) gap = true;
+        if (end > start) gap = true;
         return;
       }
       gap = inner;
+      const powA = power(A, n);
+      const powB = power(B, n);
       for (let r = 0; r < count; r++) {
         if ((regions & (1 << r)) === 0) continue;
         // A region's text before this node was separated from it by an element edge or whitespace, else this node
