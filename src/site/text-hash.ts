@@ -35,6 +35,17 @@ function power(base: number, n: number): number {
   return result;
 }
 
+/** A^n and B^n for the short text nodes most are (a word, a highlighted token): a lookup instead of squaring. */
+const POWERS = 256;
+const POW_A = new Int32Array(POWERS);
+const POW_B = new Int32Array(POWERS);
+POW_A[0] = 1;
+POW_B[0] = 1;
+for (let n = 1; n < POWERS; n++) {
+  POW_A[n] = Math.imul(POW_A[n - 1]!, A);
+  POW_B[n] = Math.imul(POW_B[n - 1]!, B);
+}
+
 export interface TextHashes {
   /** An element edge that separates words (anything but an inline element). */
   boundary(): void;
@@ -85,10 +96,11 @@ export function createTextHashes(count: number): TextHashes {
         return;
       }
       gap = inner;
-      const powA = power(A, n);
-      const powB = power(B, n);
-      for (let r = 0; r < count; r++) {
-        if ((regions & (1 << r)) === 0) continue;
+      const powA = n < POWERS ? POW_A[n]! : power(A, n);
+      const powB = n < POWERS ? POW_B[n]! : power(B, n);
+      // The regions' bits, lowest first (a few of the seven are set).
+      for (let left = regions; left !== 0; left &= left - 1) {
+        const r = 31 - Math.clz32(left & -left);
         // A region's text before this node was separated from it by an element edge or whitespace, else this node
         // follows the last one directly: regions change only at element edges, which set `gap`.
         if (lead && length[r]! > 0) {
