@@ -126,7 +126,8 @@ export function formatSummary(report: SendReport, paint: Paint): string {
     `${s.skipped} skipped`,
   ];
   const tail: string[] = [];
-  if (s.undatedPages) {
+  // Only when they outnumber the posts read: a theme whose posts have no date, not a dated blog's About page.
+  if (s.undatedPages > s.posts + s.unchangedPosts) {
     const pages = s.undatedPages === 1 ? '1 page looks like a post but has' : `${s.undatedPages} pages look like posts but have`;
     tail.push(paint.yellow(`hint: ${pages} no machine-readable date (e.g. ${s.undatedExample ?? '?'}): left out; --include-undated takes them as posts`));
   }

@@ -73,29 +73,39 @@ export function createTextHashes(count: number): TextHashes {
       let b = 0;
       let n = 0;
       let lead = gap;
-      let inner = false;
-      for (let i = start; i < end; i++) {
-        const c = source.charCodeAt(i);
+      let spaced = false;
+      let i = start;
+      while (i < end) {
+        // Whitespace: one separator before the next word, none before the first.
+        let c = source.charCodeAt(i);
         if (c <= 0x20 || (c >= 0xa0 && isWideSpace(c))) {
           if (n === 0) lead = true;
-          else inner = true;
+          else spaced = true;
+          i++;
           continue;
         }
-        if (inner) {
+        if (spaced) {
           a = (Math.imul(a, A) + SPACE) | 0;
           b = (Math.imul(b, B) + SPACE) | 0;
           n++;
-          inner = false;
+          spaced = false;
         }
-        a = (Math.imul(a, A) + c) | 0;
-        b = (Math.imul(b, B) + c) | 0;
-        n++;
+        // A word, in a loop of its own: nothing but the hash per character.
+        const word = i;
+        for (;;) {
+          a = (Math.imul(a, A) + c) | 0;
+          b = (Math.imul(b, B) + c) | 0;
+          if (++i === end) break;
+          c = source.charCodeAt(i);
+          if (c <= 0x20 || (c >= 0xa0 && isWideSpace(c))) break;
+        }
+        n += i - word;
       }
       if (n === 0) {
         if (end > start) gap = true;
         return;
       }
-      gap = inner;
+      gap = spaced;
       const powA = n < POWERS ? POW_A[n]! : power(A, n);
       const powB = n < POWERS ? POW_B[n]! : power(B, n);
       // The regions' bits, lowest first (a few of the seven are set).
