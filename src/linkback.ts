@@ -12,7 +12,7 @@ import { scanSite } from './site/index.ts';
 import type { ScanOptions, SiteOptions, SiteWarning } from './site/index.ts';
 import { scanPages } from './site/pages.ts';
 import type { PageSource } from './site/pages.ts';
-import { postFingerprint } from './site/fingerprint.ts';
+import { legacyFingerprint, postFingerprint } from './site/fingerprint.ts';
 import { chooseInput, feedInput, sitemapInput } from './input/index.ts';
 import type { PostInput } from './input/index.ts';
 import { globToRegExp, resolveTargets } from './targets/resolve.ts';
@@ -49,6 +49,8 @@ export type LinkbackEvent =
   | { type: 'post'; post: Post; targets: number }
   /** A post left out by `since`: published before it, or without a date (never guessed). */
   | { type: 'filtered'; post: Post; reason: 'before-since' | 'undated' }
+  /** Links of a post dropped as the site's own (same host and port), those written with a host: for --verbose. */
+  | { type: 'own-site'; file: string; url: string; links: string[] }
   /** A post of the state that is gone from the site: what was (or was not) done about it. */
   | { type: 'deleted'; url: string; file: string; targets: number; message: string }
   | { type: 'discovered'; target: string; endpoint: Endpoint | null; notes: string[] }
@@ -105,6 +107,9 @@ export interface Summary {
   undated: number;
   /** Posts of the state that are gone from the site (handled only with `deletes`). */
   deletedPosts: number;
+  /** Article-like pages (one article, an h1) left out for want of a date (includeUndated takes them), and one of them. */
+  undatedPages: number;
+  undatedExample: string | null;
 }
 
 export interface SendReport {
@@ -185,6 +190,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, held: 0, skipped: 0, noEndpoint: 0, dryRun: 0,
     recoveredUncertain: state.recovered.filter((r) => r.status === 'uncertain').length,
     recoveredResend: state.recovered.filter((r) => r.status !== 'uncertain').length, resent: 0, marked: 0, beforeSince: 0, undated: 0, deletedPosts: 0,
+    undatedPages: 0, undatedExample: null,
   };
   const results: Result[] = [];
   const warnings: SiteWarning[] = [];
@@ -394,10 +400,13 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
    * Does what a pair needs no I/O for: a pair planned 'skip' is reported, and so is, in a dry run, a first
    * notification to an endpoint known by rule (arXiv). Returns what is left to do, or null when nothing is.
    */
+  const adoptions: Array<Promise<boolean>> = [];
   const settle = (post: Post, target: Target, pair: PairContext): { previous: NotificationRecord | undefined; plan: SendPlan } | null => {
     const previous = state.get(post.url, target.url);
     const plan = planPair(previous, pair, flags);
     if (plan.action === 'skip') {
+      // Upgraded from a version-1 fingerprint with nothing changed: the record learns the new one, nothing is sent.
+      if (plan.adopt !== undefined && previous && !options.dryRun) adoptions.push(save({ ...previous, fingerprint: plan.adopt }));
       // A dropped link never notified is not worth a row.
       if (pair.linked || previous) report(row(post, target.url, previous?.protocol ?? null, previous?.endpoint ?? null, { status: 'skipped', code: plan.code ?? 'already-done', message: plan.message }));
       return null;
@@ -454,6 +463,10 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     if (page.kind !== 'post') {
       emit({ type: 'page', file: page.file, kind: page.kind, reason: page.reason });
       if (page.kind === 'error' && page.code === 'no-url') noUrl ??= page.file;
+      if (page.kind === 'other' && page.undated) {
+        summary.undatedPages++;
+        summary.undatedExample ??= page.file;
+      }
       continue;
     }
     if (noUrl) continue;
@@ -482,7 +495,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     const fingerprint = postFingerprint(post);
     const pair = { fingerprint, postFingerprint: known?.fingerprint };
     // Not { ...pair, linked }: a spread followed by a property takes a slow path in V8, 0.5-0.9 µs (Node 20).
-    const linkedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: true };
+    const linkedPair = { fingerprint, postFingerprint: known?.fingerprint, legacyFingerprint: known ? legacyFingerprint(post) : undefined, linked: true };
     const droppedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: false };
     // Dropped: no longer in the post at all. A link still there but now excluded by the settings is not dropped,
     // and an excluded target is never told anything.
@@ -492,6 +505,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     summary.targets += targets.length;
     emit({ type: 'page', file: page.file, kind: 'post', reason: `${post.links.length} content links, ${targets.length} targets` });
     emit({ type: 'post', post, targets: targets.length });
+    if (post.ownSiteLinks) emit({ type: 'own-site', file: page.file, url: post.url, links: post.ownSiteLinks });
     const pairs: Array<Promise<void>> = [];
     // A pair that needs no I/O (see settle) is done right here when no other pair is in flight, without async
     // functions, room(), start() and their promises: about 1 µs a pair, and a dry run of 10,000 posts (99,328
@@ -528,6 +542,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   }
   await pending.idle();
   await Promise.all(postDone);
+  await Promise.all(adoptions);
   if (noUrl) {
     throw new LinkbackError('NO_SITE_URL', `cannot work out the public URL of ${noUrl}: it has no canonical or og:url; pass --site-url`);
   }

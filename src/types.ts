@@ -30,6 +30,16 @@ export interface Post {
   links: string[];
   /** Hash of the file's bytes (sha256, hex): lets a re-run skip an unchanged post without parsing it. */
   hash: string;
+  /**
+   * Hash of the text of the post's content, whitespace-normalised (src/site/text-hash.ts): part of its fingerprint
+   * (src/site/fingerprint.ts). Absent for a post not read from HTML (a deleted post's stand-in).
+   */
+  contentHash?: string;
+  /**
+   * Links of the content dropped as the site's own (same host and port as the site, src/site/urls.ts isOwnHost),
+   * those written with a host, at most 20: for people (--verbose). Absent when there are none.
+   */
+  ownSiteLinks?: string[];
 }
 
 /** Where one link of a post points, after the built-in rules ran. */

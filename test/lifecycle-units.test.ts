@@ -71,6 +71,18 @@ test('planPair: a record from before fingerprints is never re-sent on a guess, b
   assert.equal(planPair(legacy, dropped(), FLAGS).action, 'send');
 });
 
+test('planPair: a version-1 record unchanged by its own formula adopts the new fingerprint without sending; changed, it is an update', () => {
+  const v2 = (legacy: string): PairContext => ({ fingerprint: 'v2:N', linked: true, postFingerprint: undefined, legacyFingerprint: legacy });
+  const adopted = planPair(rec({ fingerprint: 'F1' }), v2('F1'), FLAGS);
+  assert.equal(adopted.action, 'skip');
+  assert.equal(adopted.action === 'skip' ? adopted.adopt : null, 'v2:N');
+  assert.deepEqual(planPair(rec({ fingerprint: 'F1' }), v2('F0'), FLAGS), { action: 'send', mode: 'update', fingerprint: 'v2:N' });
+  assert.deepEqual(planPair(rec({ fingerprint: undefined }), { ...v2('F1'), postFingerprint: 'F1' }, FLAGS).action, 'skip', 'a record older still, through its post record');
+  assert.equal((planPair(rec({ fingerprint: 'v2:N' }), v2('F1'), FLAGS) as { adopt?: string }).adopt, undefined, 'nothing to adopt once adopted');
+  assert.deepEqual(planPair(rec({ fingerprint: 'F1', status: 'failed', retryable: true }), v2('F1'), FLAGS), { action: 'send', mode: 'first', fingerprint: 'v2:N' }, 'a retry records the new one anyway');
+  assert.deepEqual(planPair(rec({ fingerprint: 'F1' }), { ...v2('F1'), linked: false }, FLAGS), { action: 'send', mode: 'update', fingerprint: GONE }, 'a removed link is told');
+});
+
 test('planPair property: running the plan, recording its fingerprint, and planning again never sends twice', () => {
   const status = fc.constantFrom('sent', 'failed', 'uncertain', 'no-endpoint') as fc.Arbitrary<NotificationRecord['status']>;
   const protocol = fc.constantFrom('webmention', 'pingback', 'trackback', null) as fc.Arbitrary<NotificationRecord['protocol']>;
@@ -144,7 +156,7 @@ test('the dead-link schedule: failed the first time, then old news; the wait is 
   assert.equal(goneVerdict(rec({ status: 'failed', code: 'server-error', retryable: true }), found, new Date(t0)).outcome.status, 'failed');
 });
 
-test('the fingerprint follows the post as shown elsewhere (title, summary, date), not the page around it', async (t) => {
+test('the fingerprint follows the post as shown elsewhere (title, summary, date, content text), not the page around it', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-fingerprint-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const base: PostSpec = { slug: 'a', title: 'Title', date: '2024-01-01', body: '<p>First paragraph.</p><p>A <a href="http://x.example/">link</a>.</p>' };
@@ -162,5 +174,8 @@ test('the fingerprint follows the post as shown elsewhere (title, summary, date)
   assert.notEqual((await fingerprintOf({ ...base, title: 'Title 2' }, 'T1')).fingerprint, original.fingerprint);
   assert.notEqual((await fingerprintOf({ ...base, body: '<p>First paragraph, edited.</p>' }, 'T1')).fingerprint, original.fingerprint);
   assert.notEqual((await fingerprintOf({ ...base, date: '2024-01-02' }, 'T1')).fingerprint, original.fingerprint);
-  assert.equal((await fingerprintOf({ ...base, body: `${base.body}<p>Another <a href="http://y.example/">link</a>.</p>` }, 'T1')).fingerprint, original.fingerprint, 'a link added is a new target, not news for the others');
+  assert.notEqual((await fingerprintOf({ ...base, body: `${base.body}<p>Another paragraph.</p>` }, 'T1')).fingerprint, original.fingerprint, 'an edit below the first paragraph');
+  assert.notEqual((await fingerprintOf({ ...base, body: base.body.replace('A ', 'One ') }, 'T1')).fingerprint, original.fingerprint, 'a word changed');
+  assert.equal((await fingerprintOf({ ...base, body: base.body.replace('A <a href="http://x.example/">link</a>', '<a href="http://y.example/">A</a> link') }, 'T1')).fingerprint, original.fingerprint, 'links moved, text the same: the new target is told, not news for the others');
+  assert.equal((await fingerprintOf({ ...base, body: base.body.replace('</p><p>', '</p>\n  <p>').replace('A <a', 'A\n<a') }, 'T1')).fingerprint, original.fingerprint, 'whitespace and indentation');
 });

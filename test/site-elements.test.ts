@@ -75,7 +75,7 @@ function viaElements(html: string, events: string[]): void {
       },
       close: () => events.push(`</${names.pop() ?? '?'}`),
       wantsText: () => true,
-      text: (text) => events.push(`#${text}`),
+      text: (source, start, end) => events.push(`#${source.slice(start, end)}`),
     },
     ATTRIBUTES,
   );

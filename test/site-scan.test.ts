@@ -85,6 +85,7 @@ test('minima-like site: kinds, fields and content links', async () => {
       'https://xn--bcher-kva.example/stra%C3%9Fe',
     ],
     hash: sha256(await readFile(join(root, '2023/05/01/first.html'))),
+    contentHash: post?.contentHash, // what it covers: test/site-content-text.test.ts
   });
   assert.match((s.page('index.html') as { reason: string }).reason, /ul\.post-list/);
   assert.deepEqual(s.warnings, []);

@@ -118,6 +118,10 @@ function narrate(event: LinkbackEvent, progress: Progress, mode: { quiet: boolea
   if (event.type === 'warning' && !mode.quiet) progress.log(`linkback: warning: ${event.file}: ${event.message}`);
   if (!mode.verbose) return;
   if (event.type === 'page') progress.log(paint.dim(`${event.kind.padEnd(9)} ${event.file}  ${event.reason}`));
+  if (event.type === 'own-site') {
+    const n = event.links.length;
+    progress.log(paint.dim(`own-site  ${event.file}  ${n} link${n === 1 ? '' : 's'} to the site itself (same host and port as ${new URL(event.url).origin}) not notified: ${event.links.join(' ')}`));
+  }
   if (event.type === 'discovered') {
     progress.log(paint.dim(event.endpoint
       ? `endpoint  ${event.target}  ${event.endpoint.protocol} ${event.endpoint.url} (${event.endpoint.via})`

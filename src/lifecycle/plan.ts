@@ -23,8 +23,12 @@ export type PairPlan =
    * `fingerprint`: what to record with it.
    */
   | { action: 'send'; mode: 'first' | 'update'; fingerprint: string | undefined }
-  /** `code`: what the report row says (a gone target waiting for its next check); when absent, already-done. */
-  | { action: 'skip'; message: string; code?: OutcomeCode };
+  /**
+   * `code`: what the report row says (a gone target waiting for its next check); when absent, already-done.
+   * `adopt`: the record holds a version-1 fingerprint that matches the post as it is now (src/site/fingerprint.ts):
+   * nothing to tell, and the record should learn the current fingerprint, without sending.
+   */
+  | { action: 'skip'; message: string; code?: OutcomeCode; adopt?: string };
 
 export interface PairContext {
   /** The post's content fingerprint now; undefined when not known (an older state); ignored when not linked. */
@@ -33,6 +37,11 @@ export interface PairContext {
   linked: boolean;
   /** The post record's fingerprint, standing in for a record written before records carried their own. */
   postFingerprint: string | undefined;
+  /**
+   * The post's fingerprint now by the version-1 formula (title, summary, date), for records written by versions
+   * before the content text was in it: equal means unchanged for them (see src/site/fingerprint.ts).
+   */
+  legacyFingerprint?: string | undefined;
 }
 
 export function planPair(record: NotificationRecord | undefined, pair: PairContext, flags: PlanFlags): PairPlan {
@@ -41,11 +50,16 @@ export function planPair(record: NotificationRecord | undefined, pair: PairConte
   const before = record.fingerprint ?? pair.postFingerprint;
   // Without both fingerprints, a changed file may be a rebuild with a new footer: only a link that is certainly
   // gone (or a deleted post) counts as a change. Re-sending on a guess would break "never twice".
-  const changed = before === undefined || seen === undefined ? !pair.linked : before !== seen;
+  // Upgrading is not an edit: a record of an older version unchanged by its own formula is unchanged.
+  const upgraded = pair.linked && before !== undefined && before !== seen && before === pair.legacyFingerprint;
+  const changed = upgraded ? false : before === undefined || seen === undefined ? !pair.linked : before !== seen;
   if (changed && updatable(record)) return { action: 'send', mode: 'update', fingerprint: seen };
   if (!pair.linked && !record.update) return { action: 'skip', message: changed ? noUpdateMessage(record) : 'no longer linked' };
   const decision = decide(record, flags);
-  if (decision.action === 'skip') return changed && record.status === 'sent' ? { action: 'skip', message: noUpdateMessage(record) } : decision;
+  if (decision.action === 'skip') {
+    if (changed && record.status === 'sent') return { action: 'skip', message: noUpdateMessage(record) };
+    return upgraded && seen !== undefined ? { ...decision, adopt: seen } : decision;
+  }
   return { action: 'send', mode: record.update ? 'update' : 'first', fingerprint: seen };
 }
 

@@ -126,6 +126,11 @@ export function formatSummary(report: SendReport, paint: Paint): string {
     `${s.skipped} skipped`,
   ];
   const tail: string[] = [];
+  // Only when they outnumber the posts read: a theme whose posts have no date, not a dated blog's About page.
+  if (s.undatedPages > s.posts + s.unchangedPosts) {
+    const pages = s.undatedPages === 1 ? '1 page looks like a post but has' : `${s.undatedPages} pages look like posts but have`;
+    tail.push(paint.yellow(`hint: ${pages} no machine-readable date (e.g. ${s.undatedExample ?? '?'}): left out; --include-undated takes them as posts`));
+  }
   if (s.recoveredUncertain) tail.push(paint.yellow(`${s.recoveredUncertain} left in flight by an interrupted run, now marked uncertain`));
   if (s.recoveredResend) tail.push(`${s.recoveredResend} left in flight by an interrupted run, sent again (Webmention, Pingback: a repeat is harmless)`);
   if (report.interrupted) tail.push(paint.yellow('interrupted: some notifications were not attempted'));

@@ -34,9 +34,14 @@ export interface ElementHandler {
   openEnd(): void;
   /** The innermost open element closes. */
   close(): void;
-  /** Whether text matters now; text is cut out of the page only when it does. */
+  /** Whether text matters now; text is passed on only when it does. */
   wantsText(): boolean;
-  text(text: string): void;
+  /**
+   * Text: `source` from `start` to `end`. Not cut out of the page: the page reader hashes most text without
+   * keeping it (./text-hash.ts), and a string per text node was garbage it had to collect. `source` is the chunk
+   * being read, or a string of its own when the text spans two chunks or is a character reference.
+   */
+  text(source: string, start: number, end: number): void;
 }
 
 export interface ElementStream {
@@ -157,6 +162,16 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
 
   const inForeign = (): boolean => foreign[foreign.length - 1] !== Foreign.None;
 
+  /** Text at [start, end) of the page, handed on as a range of the chunk when it lies in it (nearly always). */
+  const text = (start: number, end: number): void => {
+    if (start >= chunkOffset && end - chunkOffset <= chunk.length) {
+      handler.text(chunk, start - chunkOffset, end - chunkOffset);
+      return;
+    }
+    const cut = slice(start, end);
+    handler.text(cut, 0, cut.length);
+  };
+
   /** A tag or attribute name, lowercase. */
   const lowerName = (start: number, end: number): string => {
     const name = slice(start, end);
@@ -272,14 +287,16 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
       }
     },
     ontext(start, end) {
-      if (handler.wantsText()) handler.text(slice(start, end));
+      if (handler.wantsText()) text(start, end);
     },
     ontextentity(codePoint) {
-      if (handler.wantsText()) handler.text(String.fromCodePoint(codePoint));
+      if (!handler.wantsText()) return;
+      const char = String.fromCodePoint(codePoint);
+      handler.text(char, 0, char.length);
     },
     oncdata(start, end, offset) {
       // HTML reads <![CDATA[...]]> as text only in foreign content, and as a comment elsewhere.
-      if (inForeign() && handler.wantsText()) handler.text(slice(start, end - offset));
+      if (inForeign() && handler.wantsText()) text(start, end - offset);
     },
     oncomment() {},
     ondeclaration() {},

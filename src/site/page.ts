@@ -5,13 +5,15 @@
 //
 // Which element holds the post's content is only known at the end of the page, so every link is
 // recorded once with a bit per candidate region it sits in (explicit content container, article,
-// h-entry, <main>, body, and the two selector hints); the builder picks the region afterwards.
+// h-entry, <main>, body, and the two selector hints); the builder picks the region afterwards. The same goes for
+// the text a reader sees in each region: it is hashed as it streams past (./text-hash.ts), never kept.
 
 import { createElementStream } from './elements.ts';
 import { normalizeDate } from './dates.ts';
 import { collapseWhitespace } from './excerpt.ts';
 import { readJsonLd } from './jsonld.ts';
-import { Role, classInfo, hintedNames, isSkippedRel, rolesOf, type Attributes, type ClassInfo, type Hints } from './regions.ts';
+import { INLINE_ELEMENTS, Role, classInfo, hintedNames, isSkippedRel, rolesOf, type Attributes, type ClassInfo, type Hints } from './regions.ts';
+import { createTextHashes } from './text-hash.ts';
 import { MAX_URL_LENGTH } from './urls.ts';
 
 /** Candidate content regions, most specific first. */
@@ -72,8 +74,12 @@ export interface PageFacts {
   };
   /** The first post-list element seen, for the reason text ("ol.postlist"). */
   listingExample: string | null;
-  /** paragraph: the region's first non-blank <p>, as read (whitespace not collapsed). */
-  regions: Record<Region, { present: number; paragraph: string | null }>;
+  /**
+   * paragraph: the region's first non-blank <p>, as read (whitespace not collapsed). text: the hash of the text
+   * in the region, whitespace-normalised, outside chrome, noise (the post's own header and footer, tag lists)
+   * and script/style (./text-hash.ts).
+   */
+  regions: Record<Region, { present: number; paragraph: string | null; text: string }>;
   /** Raw hrefs in document order of first appearance, with the regions they appeared in (bits). */
   links: { href: string; regions: number }[];
   /** hrefs longer than MAX_URL_LENGTH (first 80 characters), dropped. */
@@ -88,6 +94,8 @@ interface Frame {
   capture: number;
   /** For <li>: a <time> inside was already counted. */
   dated: boolean;
+  /** Not an inline element: its edges separate words of the content text. */
+  block: boolean;
   tag: string;
 }
 
@@ -96,7 +104,9 @@ const CAPTURE_H1 = 2;
 const CAPTURE_P = 4;
 const CAPTURE_JSON_LD = 8;
 
-const ROLE_BITS = 13;
+const ROLE_BITS = 14;
+/** Text in these is not content text: head, chrome and noise, script and style. */
+const NOT_CONTENT_TEXT = Role.HEAD | Role.NOISE | Role.NO_TEXT;
 
 export interface PageReader {
   write(text: string): void;
@@ -127,12 +137,20 @@ export function createPageReader(hints: Hints): PageReader {
   let liStack: Frame[] = [];
   let stopped = false;
 
+  const textHashes = createTextHashes(REGIONS.length);
+  // activeRegions() for the `active` mask it was last worked out for: text nodes come many to one element.
+  let regionsOf = -1;
+  let regionsNow = 0;
+
   const activeRegions = (): number => {
+    if (active === regionsOf) return regionsNow;
+    regionsOf = active;
     let bits = 0;
     for (let i = 0; i < REGION_ROLES.length; i++) {
       const role = REGION_ROLES[i]!;
       if (role === 0 ? (active & Role.HEAD) === 0 : (active & role) !== 0) bits |= 1 << i;
     }
+    regionsNow = bits;
     return bits;
   };
 
@@ -237,7 +255,9 @@ export function createPageReader(hints: Hints): PageReader {
     const chrome = inRole(Role.CHROME) || (roles & Role.CHROME) !== 0;
     const noise = inRole(Role.NOISE) || (roles & Role.NOISE) !== 0;
     if (!chrome) countEntries(roles, tag, cls.tokens);
-    const frame: Frame = { roles, capture: 0, dated: false, tag };
+    const block = !INLINE_ELEMENTS.has(tag);
+    if (block) textHashes.boundary();
+    const frame: Frame = { roles, capture: 0, dated: false, block, tag };
     stack.push(frame);
     if (roles !== 0) {
       enter(roles);
@@ -400,7 +420,11 @@ export function createPageReader(hints: Hints): PageReader {
   };
 
   // Called only while capturing (wantsText below).
-  const onText = (text: string): void => {
+  const onText = (source: string, start: number, end: number): void => {
+    if ((active & NOT_CONTENT_TEXT) === 0) textHashes.text(source, start, end, activeRegions());
+    if (capturing === 0) return;
+    // Cut out of the page only for the buffers (title, h1, first paragraph, JSON-LD).
+    const text = source.slice(start, end);
     if (titleBuf !== null && titleBuf.length < MAX_TEXT) titleBuf += text;
     if (h1Buf !== null && h1Buf.length < MAX_TEXT) h1Buf += text;
     if (jsonBuf !== null) jsonBuf = jsonBuf.length + text.length > MAX_JSON_LD ? jsonBuf : jsonBuf + text;
@@ -414,6 +438,7 @@ export function createPageReader(hints: Hints): PageReader {
     const frame = stack.pop();
     if (frame === undefined) return;
     if (frame.roles !== 0) leave(frame.roles);
+    if (frame.block) textHashes.boundary();
     if (liStack.length > 0 && liStack[liStack.length - 1] === frame) liStack.pop();
     if (frame.capture === 0) return;
     if (frame.capture & CAPTURE_TITLE && titleBuf !== null) {
@@ -450,7 +475,8 @@ export function createPageReader(hints: Hints): PageReader {
       attribute: onAttribute,
       openEnd: openPending,
       close: onClose,
-      wantsText: () => capturing > 0 && !stopped,
+      // Content text is hashed wherever it may be the post's (./text-hash.ts); the other buffers capture inside.
+      wantsText: () => (capturing > 0 || (active & NOT_CONTENT_TEXT) === 0) && !stopped,
       text: onText,
     },
     hinted === null ? READ_ATTRIBUTES : new Set([...READ_ATTRIBUTES, ...hinted]),
@@ -465,6 +491,7 @@ export function createPageReader(hints: Hints): PageReader {
       pending = null;
       if (!stopped) elements.end();
       liStack = [];
+      for (let i = 0; i < REGIONS.length; i++) facts.regions[REGIONS[i]!].text = textHashes.digest(i);
       jsonLd.settle(facts.meta);
       return facts;
     },
@@ -554,7 +581,7 @@ function relTokens(rel: string | undefined): string[] {
 
 function emptyFacts(): PageFacts {
   const regions = {} as PageFacts['regions'];
-  for (const r of REGIONS) regions[r] = { present: 0, paragraph: null };
+  for (const r of REGIONS) regions[r] = { present: 0, paragraph: null, text: '' };
   return {
     title: null,
     h1: null,

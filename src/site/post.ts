@@ -6,7 +6,7 @@ import type { Post } from '../types.ts';
 import type { ScannedPage } from './types.ts';
 import { collapseWhitespace, cutExcerpt } from './excerpt.ts';
 import { REGIONS, regionBit, type PageFacts, type Region } from './page.ts';
-import { MAX_URL_LENGTH, isOwnHost, parseHttp, servedPath } from './urls.ts';
+import { MAX_URL_LENGTH, isOwnHost, ownHostKey, parseHttp, servedPath } from './urls.ts';
 
 export interface SiteContext {
   /** From options.siteUrl. */
@@ -51,10 +51,11 @@ export function buildPost(
   if (url === null) return { error: 'no URL: pass --site-url', code: 'no-url' };
   const warnings: string[] = [];
   const region = contentRegion(facts);
-  const ownHosts = new Set<string>([url.hostname]);
-  if (site.siteBase) ownHosts.add(site.siteBase.hostname);
-  if (site.homeBase) ownHosts.add(site.homeBase.hostname);
-  const links = contentLinks(facts, region, url, ownHosts, warnings);
+  const ownHosts = new Set<string>([ownHostKey(url)]);
+  if (site.siteBase) ownHosts.add(ownHostKey(site.siteBase));
+  if (site.homeBase) ownHosts.add(ownHostKey(site.homeBase));
+  const own: string[] = [];
+  const links = contentLinks(facts, region, url, ownHosts, warnings, own);
   const post: Post = {
     url: url.href,
     file,
@@ -66,6 +67,8 @@ export function buildPost(
     published,
     links,
     hash,
+    contentHash: facts.regions[region].text,
+    ...(own.length > 0 ? { ownSiteLinks: own } : {}),
   };
   return { post, warnings };
 }
@@ -116,7 +119,13 @@ const ABSOLUTE_HTTP = /^https?:\/\//i;
  */
 const ON_BASE_HOST = /^(?:[#?]|\/(?![/\\\t\n\r]))/;
 
-function contentLinks(facts: PageFacts, region: Region, postUrl: URL, ownHosts: Set<string>, warnings: string[]): string[] {
+/** Of the links dropped as the site's own, how many are listed for --verbose. */
+const MAX_OWN_LISTED = 20;
+/** An href naming a host ("http://x/", "//x/"): a relative link to one's own site surprises nobody. */
+const WITH_HOST = /^\s*(?:https?:)?[/\\]{2}/i;
+
+/** `own` receives the links dropped as the site's own that were written with a host (for --verbose). */
+function contentLinks(facts: PageFacts, region: Region, postUrl: URL, ownHosts: Set<string>, warnings: string[], own: string[]): string[] {
   const bit = regionBit(region);
   const base = (facts.meta.base ? parseHttp(facts.meta.base, postUrl) : null) ?? postUrl;
   // A post's links to itself (footnotes, '#top') and to its own site from the root are dropped without being
@@ -131,7 +140,11 @@ function contentLinks(facts: PageFacts, region: Region, postUrl: URL, ownHosts: 
     // without one the URL parser does not parse the base again for every link.
     const url = parseHttp(link.href, ABSOLUTE_HTTP.test(link.href) ? undefined : base);
     if (url === null && /^https?:/i.test(link.href)) warnings.push(`not a valid URL, skipped: ${link.href.slice(0, 80)}`);
-    if (url === null || isOwnHost(url, ownHosts) || seen.has(url.href)) continue;
+    if (url === null || seen.has(url.href)) continue;
+    if (isOwnHost(url, ownHosts)) {
+      if (own.length < MAX_OWN_LISTED && WITH_HOST.test(link.href) && !own.includes(url.href)) own.push(url.href);
+      continue;
+    }
     if (url.href.length > MAX_URL_LENGTH) {
       warnings.push(`link longer than ${MAX_URL_LENGTH} characters dropped: ${url.href.slice(0, 80)}…`);
       continue;

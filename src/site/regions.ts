@@ -22,7 +22,17 @@ export const Role = {
   QUOTE: 1 << 10, // blockquote/figure: a <footer> inside is the quote's attribution, i.e. content
   SVG: 1 << 11,
   LISTING: 1 << 12, // a post list (minima ul.post-list, Eleventy ol.postlist, PaperMod .post-entry)
+  NO_TEXT: 1 << 13, // script, style, template, noscript, title: no text a reader sees in the post
 } as const;
+
+/**
+ * Inline (phrasing) elements: their edges do not separate words, so wrapping a word in a link or emphasis, or
+ * taking the link away, leaves the content text as it was (./text-hash.ts). Every other element's edges do.
+ */
+export const INLINE_ELEMENTS: ReadonlySet<string> = new Set([
+  'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd', 'label',
+  'mark', 'nobr', 'q', 's', 'samp', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var', 'wbr',
+]);
 
 const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search']);
 // Site furniture by class, as seen in minima, PaperMod, the Eleventy base blog and common themes.
@@ -146,6 +156,13 @@ export function rolesOf(tag: string, attrs: Attributes, inside: number, hints: H
       break;
     case 'article':
       roles |= Role.ARTICLE;
+      break;
+    case 'script':
+    case 'style':
+    case 'template':
+    case 'noscript':
+    case 'title':
+      roles |= Role.NO_TEXT;
       break;
     case 'nav':
     case 'aside':

@@ -204,11 +204,28 @@ export function pageFromFacts(
     postSelector: hints.postSelector !== null,
     feed,
   });
-  if (verdict.kind !== 'post') return { kind: verdict.kind, file, hash, reason: verdict.reason };
+  if (verdict.kind !== 'post') {
+    const undated = verdict.kind === 'other' && verdict.reason === UNDATED_REASON && articleLike(facts);
+    return { kind: verdict.kind, file, hash, reason: verdict.reason, ...(undated ? { undated } : {}) };
+  }
   if (hints.contentSelector !== null && facts.regions.contentSelector.present === 0) {
     warn(file, 'contentSelector matched nothing: links taken from the detected content');
   }
   return postPage(facts, file, hash, verdict.published, site, warn);
+}
+
+/** classify()'s reason for a page left out only because it has no date. */
+const UNDATED_REASON = 'no publication date';
+
+/**
+ * Looks like one article (one <article>, h-entry, content container or postSelector match, with an h1 or
+ * og:type=article): a theme's post without a machine-readable date, or an About page. Counted for the summary's
+ * hint, so that a site whose posts have no date does not read as "0 posts" without a word.
+ */
+function articleLike(facts: PageFacts): boolean {
+  const c = facts.counts;
+  const single = c.articles === 1 || c.hEntries === 1 || c.postSelector === 1 || c.schemaArticles === 1 || facts.regions.content.present > 0;
+  return single && (facts.h1 !== null || facts.meta.ogType === 'article');
 }
 
 /**

@@ -25,7 +25,8 @@ export interface SiteWarning {
 export type ScannedPage =
   | { kind: 'post'; file: string; hash: string; post: Post }
   | { kind: 'unchanged'; file: string; hash: string }
-  | { kind: 'listing' | 'other'; file: string; hash: string; reason: string }
+  /** undated: an article-like page (one article, an h1) left out only for want of a date (see includeUndated). */
+  | { kind: 'listing' | 'other'; file: string; hash: string; reason: string; undated?: true }
   | { kind: 'error'; file: string; reason: string; code?: 'no-url' };
 
 export interface ScanOptions {

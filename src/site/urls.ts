@@ -59,9 +59,19 @@ export function parseHttp(raw: string, base?: string | URL): URL | null {
 }
 
 /**
- * The site's own pages are not linkback targets. "Own" means the same host name as the site
- * (whatever the scheme or port): an old http:// link to one's own https site is still internal.
+ * The site's own pages are not linkback targets. "Own" means the site's origin: the same host name and the same
+ * port (`url.host`: the port is left out when it is the scheme's default, so http://x:80 is http://x), so that
+ * another service on the same machine (http://127.0.0.1:8083 and :9000, a dev server beside a receiver) is not
+ * the site. The scheme is the one part of the origin not compared, on purpose: on default ports an old http://
+ * link to one's own https site is still internal (a site moved to https keeps its old links). www.example.com
+ * and example.com are different hosts: often the same site, but not always (blog. and www. are not), and a guess
+ * would silence a real target; excludeHosts says it when they are.
  */
 export function isOwnHost(url: URL, ownHosts: ReadonlySet<string>): boolean {
-  return ownHosts.has(url.hostname);
+  return ownHosts.has(url.host);
+}
+
+/** The key isOwnHost compares: host name and non-default port. */
+export function ownHostKey(url: URL): string {
+  return url.host;
 }
