@@ -114,6 +114,18 @@ function symbol(status: Status): string {
   }
 }
 
+function waitText(w: SendReport['hostWaits'][number]): string {
+  const asked = w.slowDowns > 0 ? `, asked to slow down ${w.slowDowns === 1 ? 'once' : `${w.slowDowns} times`}` : '';
+  return `${formatDuration(w.ms)} for ${w.host} (${w.reason}${asked})`;
+}
+
+/** "16 s", "2 min 5 s": the waits of a run, for people. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+}
+
 export function formatSummary(report: SendReport, paint: Paint): string {
   const s = report.summary;
   const parts = [
@@ -126,6 +138,8 @@ export function formatSummary(report: SendReport, paint: Paint): string {
     `${s.skipped} skipped`,
   ];
   const tail: string[] = [];
+  const waits = report.hostWaits ?? []; // a report made by hand (older callers) may leave it out
+  if (waits.length > 0) tail.push(paint.dim(`waited ${waits.slice(0, 3).map(waitText).join('; ')}${waits.length > 3 ? `; and ${waits.length - 3} more hosts` : ''}`));
   if (s.recoveredUncertain) tail.push(paint.yellow(`${s.recoveredUncertain} left in flight by an interrupted run, now marked uncertain`));
   if (report.interrupted) tail.push(paint.yellow('interrupted: some notifications were not attempted'));
   if (report.error) tail.push(paint.red(`stopped: ${report.error.message}`));
