@@ -58,8 +58,15 @@ export async function requestWithRetry(
     try {
       result = {
         response: await ctx.limit(host, async () => {
+          // The host was given up for the run (ratelimit/host.ts) while this notification waited for its turn:
+          // checked before "in flight" is written, and again after the last wait, right before the wire.
+          const givenUp = () => {
+            if (paced.notification && pacer?.schedule.givenUp(req.url)) throw new FetchError('aborted', 'connect', req.url, 'held: the host asked to slow down past its budget for this run');
+          };
+          givenUp();
           await beforeAttempt?.(attempt);
           await pacer?.start(paced);
+          givenUp();
           // Stopped while waiting for the slot: what the client would say for a signal that already fired.
           if (ctx.signal?.aborted) throw new FetchError('aborted', 'connect', req.url, 'request aborted by the caller');
           const response = await withStop(ctx.signal, req.method, (signal) => ctx.client.request(signal ? { ...req, signal } : req));

@@ -97,6 +97,7 @@ export async function notify(
       const retryable = outcome.status !== 'sent' && module.repeatSafe && got.response.status >= 500;
       return { outcome, retryable, uncertain: false };
     }
+    if (got.error.code === 'aborted' && pacer?.schedule.givenUp(endpoint.url)) return held(host, pacer.schedule.slowDowns(endpoint.url), 'its budget for this run is spent');
     return fromError(got.error, endpoint, module);
   }
 }
