@@ -12,6 +12,7 @@ import { mergeLayers, parseOptions } from '../src/options.ts';
 import { envLayer, fromString, parseHostIntervals } from '../src/config.ts';
 import { formatSummary } from '../src/report/table.ts';
 import type { SendReport } from '../src/linkback.ts';
+import { createLimiter } from '../src/net/limiter.ts';
 
 const rules = (over: Partial<PaceRules> = {}): PaceRules => ({
   defaultInterval: DEFAULT_INTERVAL_MS, arxivHosts: arxivHostsFor('https://arxiv.org/trackback/{id}'), hosts: {},
@@ -60,7 +61,7 @@ test('a host recognised as WordPress from its answers paces its notifications by
   assert.equal(s.commentInterval('wp.example', get(url)), null);
 });
 
-test('a host\'s own interval replaces the built-in rules; perHost is read from the same setting', () => {
+test('a host\'s own interval replaces the built-in rules (arXiv\'s, WordPress\'s)', () => {
   const s = new HostSchedule(rules({ hosts: { 'arxiv.org': { interval: 500 }, 'blog.example': { interval: 0 } } }));
   s.reserve(get('https://arxiv.org/a'), 0);
   assert.equal(s.reserve(get('https://arxiv.org/b'), 0).at, 500);
@@ -178,4 +179,28 @@ test('the summary says what the run waited for, by host', () => {
   } satisfies SendReport;
   const plain = { red: String, green: String, yellow: String, dim: String, bold: String };
   assert.match(formatSummary(report, plain), /waited 32 s for blog\.example\.org \(asked to slow down \(WordPress flood window\), asked to slow down once\); 9 s for arxiv\.org \(arXiv asks for 3 s between requests\)/);
+});
+
+test('a host\'s own perHost bounds its requests in flight; the turn runs in the host slot, before the overall one', async () => {
+  const limit = createLimiter({ concurrency: 1, perHost: 2, perHostFor: (host) => (host === 'one.example' ? 1 : undefined) });
+  let running = 0;
+  let most = 0;
+  const order: string[] = [];
+  const task = (name: string) => async () => {
+    running++;
+    most = Math.max(most, running);
+    order.push(name);
+    await new Promise((resolve) => setImmediate(resolve));
+    running--;
+  };
+  // While one.example's second task waits for its turn (holding only its host slot), other.example gets the overall slot.
+  let release: () => void = () => {};
+  const turn = () => new Promise<void>((resolve) => (release = resolve));
+  const all = [limit('one.example', task('one-1')), limit('one.example', task('one-2'), turn), limit('other.example', task('other-1'))];
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(order, ['one-1', 'other-1']);
+  release();
+  await Promise.all(all);
+  assert.deepEqual(order, ['one-1', 'other-1', 'one-2']);
+  assert.equal(most, 1);
 });
