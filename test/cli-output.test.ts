@@ -118,7 +118,7 @@ test('--help of every command shows examples; every setting has a flag; --versio
   }
   const kebab = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   // Flags whose name reads better singular (they repeat): one flag per value.
-  const singular: Record<string, string> = { excludeHosts: '--exclude-host', includePaths: '--include-path', excludePaths: '--exclude-path' };
+  const singular: Record<string, string> = { excludeHosts: '--exclude-host', includePaths: '--include-path', excludePaths: '--exclude-path', hosts: '--host-interval' };
   for (const key of Object.keys(optionsSchema.shape).filter((k) => k !== 'site')) {
     const flag = singular[key] ?? kebab(key);
     // Every setting has a flag on the command it is for (send, or verify for the verify-only arxivListing).

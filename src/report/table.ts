@@ -137,11 +137,13 @@ export function formatSummary(report: SendReport, paint: Paint): string {
     `${s.noEndpoint} without endpoint`,
     `${s.skipped} skipped`,
   ];
-  const tail: string[] = [];
+  // What the run waited for goes above the counts, which stay the last line people and scripts look at.
+  const head: string[] = [];
   const waits = report.hostWaits ?? []; // a report made by hand (older callers) may leave it out
-  if (waits.length > 0) tail.push(paint.dim(`waited ${waits.slice(0, 3).map(waitText).join('; ')}${waits.length > 3 ? `; and ${waits.length - 3} more hosts` : ''}`));
+  if (waits.length > 0) head.push(paint.dim(`waited ${waits.slice(0, 3).map(waitText).join('; ')}${waits.length > 3 ? `; and ${waits.length - 3} more hosts` : ''}`));
+  const tail: string[] = [];
   if (s.recoveredUncertain) tail.push(paint.yellow(`${s.recoveredUncertain} left in flight by an interrupted run, now marked uncertain`));
   if (report.interrupted) tail.push(paint.yellow('interrupted: some notifications were not attempted'));
   if (report.error) tail.push(paint.red(`stopped: ${report.error.message}`));
-  return [parts.join(' · '), ...tail].join('\n');
+  return [...head, parts.join(' · '), ...tail].join('\n');
 }
