@@ -13,6 +13,7 @@ import { envLayer, fromString, parseHostIntervals } from '../src/config.ts';
 import { formatSummary } from '../src/report/table.ts';
 import type { SendReport } from '../src/linkback.ts';
 import { createLimiter } from '../src/net/limiter.ts';
+import { waitingLine } from '../src/cli/progress.ts';
 
 const rules = (over: Partial<PaceRules> = {}): PaceRules => ({
   defaultInterval: DEFAULT_INTERVAL_MS, arxivHosts: arxivHostsFor('https://arxiv.org/trackback/{id}'), hosts: {},
@@ -203,4 +204,9 @@ test('a host\'s own perHost bounds its requests in flight; the turn runs in the 
   await Promise.all(all);
   assert.deepEqual(order, ['one-1', 'other-1', 'one-2']);
   assert.equal(most, 1);
+});
+
+test('the progress line tells the wait in words', () => {
+  assert.equal(waitingLine({ host: 'blog.example.org', ms: 16_000, reason: 'WordPress flood window' }), 'waiting 16 s for blog.example.org (WordPress flood window)');
+  assert.equal(waitingLine({ host: 'arxiv.org', ms: 189_000, reason: 'asked to slow down' }), 'waiting 3 min 9 s for arxiv.org (asked to slow down)');
 });
