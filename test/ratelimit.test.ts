@@ -10,7 +10,7 @@ import type { PaceRules } from '../src/ratelimit/host.ts';
 import { slowDown } from '../src/send/slow-down.ts';
 import { mergeLayers, parseOptions } from '../src/options.ts';
 import { envLayer, fromString, parseHostIntervals } from '../src/config.ts';
-import { formatSummary } from '../src/report/table.ts';
+import { formatWaits } from '../src/report/table.ts';
 import type { SendReport } from '../src/linkback.ts';
 import { createLimiter } from '../src/net/limiter.ts';
 import { waitingLine } from '../src/cli/progress.ts';
@@ -172,14 +172,14 @@ test('settings: `hosts` in a config layer, --host-interval / LINKBACK_HOSTS, mer
   assert.deepEqual(merged.hosts, { 'a.example': { interval: 500, perHost: 1 } });
 });
 
-test('the summary says what the run waited for, by host', () => {
+test('the report says what the run waited for, by host (above the summary line)', () => {
   const report = {
     results: [], warnings: [], dryRun: false, interrupted: false, error: null, startedAt: '', finishedAt: '',
     summary: { pages: 1, posts: 1, unchangedPosts: 0, targets: 2, sent: 2, failed: 0, held: 0, skipped: 0, noEndpoint: 0, dryRun: 0, recoveredUncertain: 0, resent: 0, marked: 0, beforeSince: 0, undated: 0, deletedPosts: 0 },
     hostWaits: [{ host: 'blog.example.org', ms: 32_000, reason: 'asked to slow down (WordPress flood window)', slowDowns: 1 }, { host: 'arxiv.org', ms: 9000, reason: 'arXiv asks for 3 s between requests', slowDowns: 0 }],
   } satisfies SendReport;
   const plain = { red: String, green: String, yellow: String, dim: String, bold: String };
-  assert.match(formatSummary(report, plain), /waited 32 s for blog\.example\.org \(asked to slow down \(WordPress flood window\), asked to slow down once\); 9 s for arxiv\.org \(arXiv asks for 3 s between requests\)/);
+  assert.match(formatWaits(report, plain) ?? '', /^waited 32 s for blog\.example\.org \(asked to slow down \(WordPress flood window\), asked to slow down once\); 9 s for arxiv\.org \(arXiv asks for 3 s between requests\)/);
 });
 
 test('a host\'s own perHost bounds its requests in flight; the turn runs in the host slot, before the overall one', async () => {
