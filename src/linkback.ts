@@ -167,13 +167,16 @@ export function netContextFor(options: Options, client: HttpClient, now: () => D
   });
   const clock = () => now().getTime();
   const wait = io.sleep ?? sleep;
+  // Pacing measures time with the clock its waits run on: the caller's `now` only when it brings its own sleep
+  // (a virtual clock); a `now` alone may be frozen (records stamped with a fixed date) and would never let a turn come.
+  const paceClock = io.sleep ? clock : Date.now;
   return {
     client,
     limit: createLimiter({ concurrency: options.concurrency, perHost: options.perHost, perHostFor: (host) => settingFor(host, { hosts })?.perHost }),
     retry: { ...DEFAULT_RETRY, retries: options.retries, maxRetryAfterMs: options.maxRetryAfter },
     now: clock,
     sleep: wait,
-    pacer: createPacer(schedule, { now: clock, sleep: wait, signal, onWait: io.onWait }),
+    pacer: createPacer(schedule, { now: paceClock, sleep: wait, signal, onWait: io.onWait }),
     ...(signal ? { signal } : {}),
   };
 }

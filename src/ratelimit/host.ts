@@ -172,13 +172,14 @@ export class HostSchedule {
 
   /**
    * Right before the request goes on the wire: 0 when it may start now (and it is counted as started), else
-   * the ms still to wait because another start slipped in since its turn was reserved.
+   * the ms still to wait because another start slipped in since its turn was reserved. `force` counts it as
+   * started whatever the time (after that wait: a clock that did not move must not make it wait for ever).
    */
-  start(req: Paced, now: number): number {
+  start(req: Paced, now: number, force = false): number {
     const host = hostKey(req.url);
     const s = this.#state(host);
     const { at } = this.#earliest(host, s, req, now, false);
-    if (at > now) return at - now;
+    if (at > now && !force) return at - now;
     s.actual = Math.max(s.actual, now);
     if (this.commentInterval(host, req)) s.commentActual = Math.max(s.commentActual, now);
     return 0;

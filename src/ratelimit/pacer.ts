@@ -60,9 +60,10 @@ export function createPacer(schedule: HostSchedule, io: {
       if (at > now) await wait(hostKey(req.url), at - now, reason);
     },
     async start(req) {
-      for (let ms = schedule.start(req, io.now()); ms > 0 && !io.signal?.aborted; ms = schedule.start(req, io.now())) {
-        await wait(hostKey(req.url), ms, schedule.interval(hostKey(req.url)).reason);
-      }
+      const ms = schedule.start(req, io.now());
+      if (ms <= 0) return;
+      await wait(hostKey(req.url), ms, schedule.interval(hostKey(req.url)).reason);
+      schedule.start(req, io.now(), true);
     },
     answered(req) {
       schedule.answered(req, io.now());
