@@ -60,10 +60,15 @@ export function createPacer(schedule: HostSchedule, io: {
       if (at > now) await wait(hostKey(req.url), at - now, reason);
     },
     async start(req) {
-      const ms = schedule.start(req, io.now());
-      if (ms <= 0) return;
-      await wait(hostKey(req.url), ms, schedule.interval(hostKey(req.url)).reason);
-      schedule.start(req, io.now(), true);
+      // Checked again after each wait: another start or a pause may have come meanwhile. A clock that did not move
+      // over a wait (a frozen one) counts the start at once rather than loop for ever.
+      for (let before = io.now(), ms = schedule.start(req, before); ms > 0 && !io.signal?.aborted; before = io.now(), ms = schedule.start(req, before)) {
+        await wait(hostKey(req.url), ms, schedule.interval(hostKey(req.url)).reason);
+        if (io.now() <= before) {
+          schedule.start(req, before, true);
+          return;
+        }
+      }
     },
     answered(req) {
       schedule.answered(req, io.now());
