@@ -185,6 +185,12 @@ export class HostSchedule {
     return 0;
   }
 
+  /** Why a request waits at `now` right before the wire (for what is told about the wait). */
+  waitReason(req: Paced, now: number): string {
+    const host = hostKey(req.url);
+    return this.#earliest(host, this.#state(host), req, now, false).reason;
+  }
+
   /** An answer came: WordPress counts its flood window from when it stored the previous comment. */
   answered(req: Paced, now: number): void {
     const host = hostKey(req.url);

@@ -63,7 +63,7 @@ export function createPacer(schedule: HostSchedule, io: {
       // Checked again after each wait: another start or a pause may have come meanwhile. A clock that did not move
       // over a wait (a frozen one) counts the start at once rather than loop for ever.
       for (let before = io.now(), ms = schedule.start(req, before); ms > 0 && !io.signal?.aborted; before = io.now(), ms = schedule.start(req, before)) {
-        await wait(hostKey(req.url), ms, schedule.interval(hostKey(req.url)).reason);
+        await wait(hostKey(req.url), ms, schedule.waitReason(req, before));
         if (io.now() <= before) {
           schedule.start(req, before, true);
           return;
