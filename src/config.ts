@@ -158,8 +158,10 @@ export function fromString(key: string, value: string): unknown {
       return /^\d+$/.test(value.trim()) ? Number(value) : value;
     case 'list':
       return value.split(',').map((s) => s.trim()).filter(Boolean);
-    case 'map':
-      return parseConnectTo(value.split(',').filter((s) => s.trim() !== ''));
+    case 'map': {
+      const pairs = value.split(',').filter((s) => s.trim() !== '');
+      return key === 'hosts' ? parseHostIntervals(pairs) : parseConnectTo(pairs);
+    }
     default:
       return value;
   }
@@ -172,6 +174,21 @@ export function parseConnectTo(pairs: readonly string[]): Record<string, string>
     const at = pair.indexOf('=');
     if (at <= 0) throw new LinkbackError('USAGE', `--connect-to wants HOST=ADDRESS:PORT, got "${pair}"`);
     out[pair.slice(0, at).trim().toLowerCase()] = pair.slice(at + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * "host=ms" pairs (--host-interval, LINKBACK_HOSTS) into the `hosts` setting: { host: { interval: ms } }. A value
+ * that is not a number is passed on as it is, so the schema rejects it naming the key.
+ */
+export function parseHostIntervals(pairs: readonly string[]): Record<string, { interval: unknown }> {
+  const out: Record<string, { interval: unknown }> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new LinkbackError('USAGE', `--host-interval wants HOST=MILLISECONDS, got "${pair}"`);
+    const ms = pair.slice(at + 1).trim();
+    out[pair.slice(0, at).trim().toLowerCase()] = { interval: /^\d+$/.test(ms) ? Number(ms) : ms };
   }
   return out;
 }

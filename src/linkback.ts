@@ -40,6 +40,9 @@ import { DEFAULT_RETRY } from './net/retry.ts';
 import type { NetContext } from './net/attempt.ts';
 import { sleep } from './net/attempt.ts';
 import { countKey } from './report/counts.ts';
+import { HostSchedule, DEFAULT_INTERVAL_MS, arxivHostsFor, heldAcrossRuns, settingFor } from './ratelimit/host.ts';
+import { createPacer } from './ratelimit/pacer.ts';
+import type { HostWait } from './ratelimit/pacer.ts';
 
 type SendPlan = Extract<PairPlan, { action: 'send' }>;
 
@@ -54,6 +57,8 @@ export type LinkbackEvent =
   /** A post of the state that is gone from the site: what was (or was not) done about it. */
   | { type: 'deleted'; url: string; file: string; targets: number; message: string }
   | { type: 'discovered'; target: string; endpoint: Endpoint | null; notes: string[] }
+  /** The run waits `ms` before its next request to `host` (pacing of 1 s or more, or a "slow down" pause). */
+  | ({ type: 'waiting' } & HostWait)
   | { type: 'result'; result: Result };
 
 export interface SendDeps {
@@ -63,6 +68,11 @@ export interface SendDeps {
   signal?: AbortSignal;
   onEvent?: (event: LinkbackEvent) => void;
   now?: () => Date;
+  /**
+   * How the run waits (pacing, "slow down" pauses, retries): rejects when `signal` fires. With `now`, a test runs
+   * the receivers' 3 s and 15 s rules on a virtual clock. Default: a timer.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
    * The built pages, when a generator plugin already holds them (Eleventy): read instead of the site folder,
    * which is then only read for a home page missing from the list. Added for src/integrations/.
@@ -119,6 +129,11 @@ export interface SendReport {
   dryRun: boolean;
   /** True when the run was stopped (signal) before it finished. */
   interrupted: boolean;
+  /**
+   * Hosts the run waited on for 1 s or more in all (pacing, "slow down" pauses): how long, why, and how many times
+   * the host asked to slow down.
+   */
+  hostWaits: Array<{ host: string; ms: number; reason: string; slowDowns: number }>;
   /** A fatal problem that stopped the run part-way (e.g. the state could not be written). */
   error: { code: string; message: string } | null;
   startedAt: string;
@@ -157,14 +172,30 @@ export function baseline(input: OptionsInput, deps: SendDeps = {}): Promise<Send
 
 export { createClientFor };
 
-/** The limiter, retry rules and clock of one run, shared by every request it makes. */
-export function netContextFor(options: Options, client: HttpClient, now: () => Date, signal?: AbortSignal): NetContext {
+/** The limiter, host pacing, retry rules and clock of one run, shared by every request it makes. */
+export function netContextFor(options: Options, client: HttpClient, now: () => Date, signal?: AbortSignal,
+  io: { sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined; onWait?: ((wait: HostWait) => void) | undefined } = {}): NetContext {
+  // Host names are case-insensitive; URLs spell them lower-case.
+  const hosts = Object.fromEntries(Object.entries(options.hosts).map(([host, setting]) => [host.toLowerCase(), setting]));
+  const schedule = new HostSchedule({
+    defaultInterval: DEFAULT_INTERVAL_MS,
+    arxivHosts: arxivHostsFor(options.arxivEndpoint),
+    hosts,
+    maxHostWait: options.maxHostWait,
+    maxRetryAfter: options.maxRetryAfter,
+  });
+  const clock = () => now().getTime();
+  const wait = io.sleep ?? sleep;
+  // Pacing measures time with the clock its waits run on: the caller's `now` only when it brings its own sleep
+  // (a virtual clock); a `now` alone may be frozen (records stamped with a fixed date) and would never let a turn come.
+  const paceClock = io.sleep ? clock : Date.now;
   return {
     client,
-    limit: createLimiter({ concurrency: options.concurrency, perHost: options.perHost }),
+    limit: createLimiter({ concurrency: options.concurrency, perHost: options.perHost, perHostFor: (host) => settingFor(host, { hosts })?.perHost }),
     retry: { ...DEFAULT_RETRY, retries: options.retries, maxRetryAfterMs: options.maxRetryAfter },
-    now: () => now().getTime(),
-    sleep,
+    now: clock,
+    sleep: wait,
+    pacer: createPacer(schedule, { now: paceClock, sleep: wait, signal, onWait: io.onWait }),
     ...(signal ? { signal } : {}),
   };
 }
@@ -184,8 +215,10 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const exclude = options.exclude.map(globToRegExp);
   // includePaths / excludePaths, excludeHosts and --only (src/scope.ts).
   const scope = createScope(options);
-  const ctx = netContextFor(options, client, now, deps.signal);
-  const inFlight = createInFlightGate(options.perHost);
+  const ctx = netContextFor(options, client, now, deps.signal, { sleep: deps.sleep, onWait: (wait) => emit({ type: 'waiting', ...wait }) });
+  // As many places per host as it has connection slots (its own perHost setting, else --per-host).
+  const hostSettings = Object.fromEntries(Object.entries(options.hosts).map(([host, setting]) => [host.toLowerCase(), setting]));
+  const inFlight = createInFlightGate((host) => settingFor(host, { hosts: hostSettings })?.perHost ?? options.perHost);
   const summary: Summary = {
     pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, held: 0, skipped: 0, noEndpoint: 0, dryRun: 0,
     recoveredUncertain: state.recovered.filter((r) => r.status === 'uncertain').length,
@@ -248,7 +281,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     });
 
   /** Sends one notification to a known endpoint: "in flight" made durable first, then the outcome recorded. */
-  const deliver = async (post: Post, target: string, endpoint: Endpoint, previous: NotificationRecord | undefined, extra: Extra, why: string | null): Promise<void> => {
+  const deliver = async (post: Post, target: string, endpoint: Endpoint, previous: NotificationRecord | undefined, given: Extra, why: string | null): Promise<void> => {
+    let extra = given;
     const say = (message: string) => (why === null ? message : `${why}: ${message}`);
     if (options.dryRun) {
       report(wouldSend(post, target, endpoint, why));
@@ -269,8 +303,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
             throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
           }
         }, async (held) => {
-          // The server said "not processed, come back later" (429/503) and we wait before trying again: record
-          // that, so a kill during the wait leaves a pair the next run may send, not an uncertain one.
+          // The server said "not processed, come back later" and we wait before trying again: record that, so a
+          // kill during the wait leaves a pair the next run may send, not an uncertain one.
           if (!(await record(post, target, endpoint.protocol, endpoint.url, 'failed', held, attempts, true, extra))) {
             throw new LinkbackError('STATE_UNWRITABLE', 'state not writable');
           }
@@ -279,10 +313,26 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
         if (isLinkbackError(error)) return null; // stopped, or the state cannot be written: nothing was sent
         throw error;
       }
-      const status: RecordStatus = got.outcome.status === 'sent' ? 'sent' : got.uncertain ? 'uncertain' : 'failed';
+      let settled = { outcome: got.outcome, retryable: got.retryable, uncertain: got.uncertain };
+      if (got.outcome.code === 'rate-limited' && got.outcome.status === 'held') {
+        // Held by a host that kept saying "slow down": the next run sends it, later and later if the host keeps
+        // refusing run after run, and not at all once it seems to block us for good (ratelimit/host.ts heldAcrossRuns).
+        const across = heldAcrossRuns(previous, now().getTime());
+        if ('giveUp' in across) {
+          settled = {
+            outcome: { ...got.outcome, status: 'failed', message: `${got.outcome.message.replace(/; the next run sends it\)$/, ')')}; held in every run since ${previous?.at ?? 'before'}: given up (--retry-failed sends it again)` },
+            retryable: false,
+            uncertain: false,
+          };
+        } else if (across.retryAt !== null) {
+          extra = { ...extra, retryAt: across.retryAt };
+          settled = { ...settled, outcome: { ...got.outcome, message: got.outcome.message.replace(/the next run sends it\)$/, `held in the run before too: a run from ${across.retryAt} sends it)`) } };
+        }
+      }
+      const status: RecordStatus = settled.outcome.status === 'sent' ? 'sent' : settled.uncertain ? 'uncertain' : 'failed';
       // Every request this run put on the wire for the pair, retries included.
-      await record(post, target, endpoint.protocol, endpoint.url, status, got.outcome, (previous?.attempts ?? 0) + got.attempts, got.retryable, extra);
-      return { ...got, status };
+      await record(post, target, endpoint.protocol, endpoint.url, status, settled.outcome, (previous?.attempts ?? 0) + got.attempts, settled.retryable, extra);
+      return { ...settled, status };
     });
     if (notified === null) return;
     const status = notified.status;
@@ -403,6 +453,10 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const adoptions: Array<Promise<boolean>> = [];
   const settle = (post: Post, target: Target, pair: PairContext): { previous: NotificationRecord | undefined; plan: SendPlan } | null => {
     const previous = state.get(post.url, target.url);
+    if (heldUntilLater(previous)) {
+      report(row(post, target.url, previous.protocol, previous.endpoint, { status: 'held', code: 'rate-limited', message: `${previous.message}; not tried before ${previous.retryAt}` }));
+      return null;
+    }
     const plan = planPair(previous, pair, flags);
     if (plan.action === 'skip') {
       // Upgraded from a version-1 fingerprint with nothing changed: the record learns the new one, nothing is sent.
@@ -419,6 +473,11 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     }
     return { previous, plan };
   };
+
+  /** A pair held by a host that said "slow down" in several runs, whose next try is not due yet. */
+  const heldUntilLater = (previous: NotificationRecord | undefined): previous is NotificationRecord & { retryAt: string } =>
+    previous !== undefined && previous.status === 'failed' && previous.retryable && previous.code === 'rate-limited' &&
+    previous.retryAt !== undefined && Date.parse(previous.retryAt) > now().getTime() && !flags.retryFailed;
 
   const handlePair = async (post: Post, target: Target, pair: PairContext, why: string): Promise<void> => {
     const todo = settle(post, target, pair);
@@ -602,10 +661,20 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     warnings,
     dryRun: options.dryRun,
     interrupted: deps.signal?.aborted === true,
+    hostWaits: hostWaits(ctx),
     error: failure.fatal ? { code: failure.fatal.code, message: failure.fatal.message } : null,
     startedAt,
     finishedAt: now().toISOString(),
   };
+}
+
+/** What the run waited for, by host: pacing of 1 s or more in all, and every host that said "slow down". */
+function hostWaits(ctx: NetContext): SendReport['hostWaits'] {
+  const asked = new Map((ctx.pacer?.schedule.stats() ?? []).map((s) => [s.host, s.slowDowns]));
+  return (ctx.pacer?.waits() ?? [])
+    .filter((w) => w.ms >= 1000 || asked.has(w.host))
+    .map((w) => ({ ...w, slowDowns: asked.get(w.host) ?? 0 }))
+    .sort((a, b) => b.ms - a.ms);
 }
 
 /** The posts of this run: the site folder (or the pages a plugin hands over), a feed, or a sitemap. */

@@ -6,7 +6,7 @@ export const OPTION_KEYS = [
   'site', 'feed', 'sitemap', 'siteUrl', 'state', 'blogName', 'dryRun', 'allowPrivate', 'arxivEndpoint', 'concurrency',
   'perHost', 'workers', 'timeout', 'connectTimeout', 'retries', 'maxRetryAfter', 'retryUncertain', 'retryFailed',
   'includeUndated', 'postSelector', 'contentSelector', 'exclude', 'excludeHosts', 'includePaths', 'excludePaths', 'only',
-  'contact', 'deletes', 'markExisting', 'since', 'arxivListing', 'connectTo', 'checkLive',
+  'contact', 'deletes', 'markExisting', 'since', 'arxivListing', 'connectTo', 'checkLive', 'hosts', 'maxHostWait',
 ] as const;
 
 export type OptionKey = (typeof OPTION_KEYS)[number];

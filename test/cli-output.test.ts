@@ -118,8 +118,8 @@ test('--help of every command shows examples; every setting has a flag; --versio
   }
   const kebab = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   // Flags whose name reads better singular (they repeat): one flag per value.
-  // And settings on by default, whose flag turns them off.
-  const singular: Record<string, string> = { excludeHosts: '--exclude-host', includePaths: '--include-path', excludePaths: '--exclude-path', checkLive: '--no-check-live' };
+  // And settings on by default, whose flag turns them off; and a map set one host at a time.
+  const singular: Record<string, string> = { excludeHosts: '--exclude-host', includePaths: '--include-path', excludePaths: '--exclude-path', checkLive: '--no-check-live', hosts: '--host-interval' };
   for (const key of Object.keys(optionsSchema.shape).filter((k) => k !== 'site')) {
     const flag = singular[key] ?? kebab(key);
     // Every setting has a flag on the command it is for (send, or verify for the verify-only arxivListing).

@@ -16,6 +16,9 @@ import { sleep } from '../src/net/attempt.ts';
 import { createHttpClient, DEFAULT_HTTP_OPTIONS } from '../src/net/http.ts';
 import { createLimiter } from '../src/net/limiter.ts';
 import type { Endpoint, Outcome, Post, Protocol } from '../src/types.ts';
+import { HostSchedule, arxivHostsFor } from '../src/ratelimit/host.ts';
+import { createPacer } from '../src/ratelimit/pacer.ts';
+import { VirtualClock } from './fixtures/virtual-clock.ts';
 
 const POST: Post = {
   url: 'https://blog.example.org/post/', file: 'post/index.html', title: 'Post', excerpt: 'An excerpt.', blogName: 'Blog',
@@ -76,15 +79,25 @@ async function closedPort(): Promise<string> {
   return `http://127.0.0.1:${port}/endpoint`;
 }
 
+/**
+ * A host that keeps saying "slow down" is paused 1, 2, then 4 s (virtual: fixtures/virtual-clock.ts), and given up
+ * when the next pause (8 s) would pass this budget: 4 POSTs in all.
+ */
+const HOST_BUDGET_MS = 10_000;
+
 function context(t: TestContext): NetContext {
-  const client = createHttpClient({ ...DEFAULT_HTTP_OPTIONS, userAgent: 'linkback-test', allowPrivate: true, timeoutMs: 300, connectTimeoutMs: 300 });
-  t.after(() => client.close());
+  const real = createHttpClient({ ...DEFAULT_HTTP_OPTIONS, userAgent: 'linkback-test', allowPrivate: true, timeoutMs: 300, connectTimeoutMs: 300 });
+  t.after(() => real.close());
+  // Slow-down pauses on a virtual clock; the retry waits of --retries stay real (they are 1-5 ms here).
+  const clock = new VirtualClock();
+  const schedule = new HostSchedule({ defaultInterval: 0, arxivHosts: arxivHostsFor('https://arxiv.org/trackback/{id}'), hosts: {}, maxHostWait: HOST_BUDGET_MS, maxRetryAfter: 2000 });
   return {
-    client,
+    client: clock.client(real),
     limit: createLimiter({ concurrency: 4, perHost: 2 }),
     retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2000 },
     now: () => Date.now(),
     sleep,
+    pacer: createPacer(schedule, { now: clock.ms, sleep: clock.sleep }),
   };
 }
 
@@ -103,15 +116,17 @@ const TABLE: Record<Fault, Record<Protocol, Row>> = {
     pingback: { posts: 3, retryable: true, uncertain: false },
     trackback: { posts: 1, retryable: false, uncertain: false },
   },
+  // "Slow down" is not retried within --retries: the host is paused (1, 2, 4 s) and the notification goes again
+  // until the host's budget is spent; then it is held, and a later run sends it.
   'http-503': {
-    webmention: { posts: 3, retryable: true, uncertain: false },
-    pingback: { posts: 3, retryable: true, uncertain: false },
-    trackback: { posts: 3, retryable: true, uncertain: false },
+    webmention: { posts: 4, retryable: true, uncertain: false },
+    pingback: { posts: 4, retryable: true, uncertain: false },
+    trackback: { posts: 4, retryable: true, uncertain: false },
   },
   'http-429': {
-    webmention: { posts: 3, retryable: true, uncertain: false },
-    pingback: { posts: 3, retryable: true, uncertain: false },
-    trackback: { posts: 3, retryable: true, uncertain: false },
+    webmention: { posts: 4, retryable: true, uncertain: false },
+    pingback: { posts: 4, retryable: true, uncertain: false },
+    trackback: { posts: 4, retryable: true, uncertain: false },
   },
   'http-400': {
     webmention: { posts: 1, retryable: false, uncertain: false },
@@ -143,6 +158,7 @@ for (const [fault, row] of Object.entries(TABLE) as Array<[Fault, Record<Protoco
       const got: Notified = await notify(context(t), POST, 'http://target.example/', endpoint);
       assert.equal(server.posts(), expected.posts, 'POSTs on the wire');
       assert.notEqual(got.outcome.status, 'sent');
+      if (fault === 'http-429' || fault === 'http-503') assert.deepEqual([got.outcome.status, got.outcome.code], ['held', 'rate-limited'], 'a "slow down" is never a refusal');
       assert.equal(got.retryable, expected.retryable, `retryable: ${got.outcome.code} ${got.outcome.message}`);
       assert.equal(got.uncertain, expected.uncertain, `uncertain: ${got.outcome.code} ${got.outcome.message}`);
     });
@@ -172,7 +188,8 @@ test('429 / 503 before a retry: the sender is told the attempt was not processed
   assert.deepEqual(calls, ['in-flight', 'held rate-limited', 'in-flight']);
   assert.equal(got.outcome.status, 'sent');
   const busy = await listener(t, 'pingback', 'http-503');
-  assert.deepEqual((await hooks(t, 'pingback', busy.url)).calls, ['in-flight', 'held rate-limited', 'in-flight', 'held rate-limited', 'in-flight']);
+  // Paused three times, then given up: the last answer is not followed by a wait, so no hold is told for it.
+  assert.deepEqual((await hooks(t, 'pingback', busy.url)).calls, ['in-flight', 'held rate-limited', 'in-flight', 'held rate-limited', 'in-flight', 'held rate-limited', 'in-flight']);
 });
 
 test('a connection refused before a retry: held as unreachable (nothing was sent)', async (t) => {

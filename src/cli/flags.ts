@@ -4,7 +4,7 @@
 // type), so the command line can always say everything the library can.
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { DEFAULTS, kindOf, optionsSchema, parseConnectTo } from '../index.ts';
+import { DEFAULTS, kindOf, optionsSchema, parseConnectTo, parseHostIntervals } from '../index.ts';
 
 export type CommandName = 'send' | 'discover' | 'status' | 'verify';
 
@@ -53,6 +53,8 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   connectTimeout: { flags: '--connect-timeout <ms>', description: `connect time per request${def('connectTimeout')}`, commands: NET },
   retries: { flags: '--retries <n>', description: `retries of a request within a run${def('retries')}`, commands: NET },
   maxRetryAfter: { flags: '--max-retry-after <ms>', description: `longest Retry-After to wait for${def('maxRetryAfter')}`, commands: NET },
+  hosts: { flags: '--host-interval <host=ms>', description: 'ms between request starts to a host, replacing the built-in pacing (arXiv 3000, WordPress comments 16000, others 100; repeatable)', commands: ['send', 'verify'] },
+  maxHostWait: { flags: '--max-host-wait <ms>', description: `how long a host that says "slow down" may hold the run; then its notifications are held for the next run${def('maxHostWait')}`, commands: SEND },
   contact: { flags: '--contact <url-or-email>', description: 'added to the User-Agent so site owners can reach you', commands: NET },
   allowPrivate: { flags: '--allow-private', description: 'allow targets on loopback/private addresses (tests, staging)', commands: NET },
   connectTo: { flags: '--connect-to <host=addr:port>', description: 'connect to another address for a host, keeping the URL ("*" = every host; repeatable)', commands: NET },
@@ -84,7 +86,7 @@ export function settingsFromFlags(parsed: Record<string, unknown>, attributes: R
   for (const [attribute, key] of attributes) {
     const value = parsed[attribute];
     if (value === undefined) continue;
-    out[key] = kindOf(key) === 'map' ? parseConnectTo(value as string[]) : value;
+    out[key] = kindOf(key) !== 'map' ? value : key === 'hosts' ? parseHostIntervals(value as string[]) : parseConnectTo(value as string[]);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 // is up are printed above it (cli-progress's MultiBar keeps the bar at the bottom).
 import { MultiBar } from 'cli-progress';
 import type { LinkbackEvent } from '../index.ts';
+import { formatDuration } from '../index.ts';
 import type { Stream } from './io.ts';
 
 export interface Progress {
@@ -22,17 +23,25 @@ interface Counts {
   discovered: number;
   sent: number;
   failed: number;
+  /** ' · waiting 16 s for blog.example.org (WordPress flood window)' while the run waits on a host, else ''. */
+  waiting: string;
+}
+
+/** "waiting 16 s for blog.example.org (WordPress flood window)" */
+export function waitingLine(event: { host: string; ms: number; reason: string }): string {
+  return `waiting ${formatDuration(event.ms)} for ${event.host} (${event.reason})`;
 }
 
 export function createProgress(stream: Stream, enabled: boolean): Progress {
   if (!enabled) {
     return { event: () => {}, log: (line) => void stream.write(`${line}\n`), stop: () => {} };
   }
-  const counts: Counts = { pages: 0, posts: 0, targets: 0, done: 0, discovered: 0, sent: 0, failed: 0 };
+  const counts: Counts = { pages: 0, posts: 0, targets: 0, done: 0, discovered: 0, sent: 0, failed: 0, waiting: '' };
+  let waitingUntil = 0;
   const multi = new MultiBar({
     // cli-progress types its stream as NodeJS.WritableStream; it only ever calls write, isTTY and columns.
     stream: stream as NodeJS.WritableStream,
-    format: '{bar} {value}/{total} targets · pages {pages} · posts {posts} · looked up {discovered} · sent {sent} · failed {failed}',
+    format: '{bar} {value}/{total} targets · pages {pages} · posts {posts} · looked up {discovered} · sent {sent} · failed {failed}{waiting}',
     barsize: 20,
     clearOnComplete: true,
     hideCursor: true,
@@ -44,6 +53,8 @@ export function createProgress(stream: Stream, enabled: boolean): Progress {
   const bar = multi.create(1, 0, counts);
   let stopped = false;
   const redraw = () => {
+    // The wait is told until it is over (the run's clock; the line is for a person watching, so the wall clock).
+    if (counts.waiting !== '' && Date.now() >= waitingUntil) counts.waiting = '';
     bar.setTotal(Math.max(1, counts.targets));
     bar.update(counts.done, counts);
   };
@@ -60,6 +71,13 @@ export function createProgress(stream: Stream, enabled: boolean): Progress {
           break;
         case 'discovered':
           counts.discovered++;
+          break;
+        case 'waiting':
+          // The longest wait on now is the one worth telling.
+          if (counts.waiting === '' || Date.now() + event.ms > waitingUntil) {
+            counts.waiting = ` · ${waitingLine(event)}`;
+            waitingUntil = Date.now() + event.ms;
+          }
           break;
         case 'result':
           counts.done++;

@@ -8,7 +8,7 @@ import { addOutputFlags, settingsFor } from './common.ts';
 import { addSettingFlags } from './flags.ts';
 import { EXIT, animate, paintFor } from './io.ts';
 import type { CliIo } from './io.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, waitingLine } from './progress.ts';
 import type { Progress } from './progress.ts';
 
 export function sendCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
@@ -116,6 +116,8 @@ async function runSend(siteDir: string | undefined, parsed: Record<string, unkno
 /** stderr lines for people: warnings (unless --quiet), and with --verbose what each page was and what each lookup found. */
 function narrate(event: LinkbackEvent, progress: Progress, mode: { quiet: boolean; verbose: boolean }, paint: Paint): void {
   if (event.type === 'warning' && !mode.quiet) progress.log(`linkback: warning: ${event.file}: ${event.message}`);
+  // A host that said "slow down" is news even in CI logs; regular pacing (arXiv's 3 s) only with --verbose.
+  if (event.type === 'waiting' && !mode.quiet && (event.slowDown || mode.verbose)) progress.log(`linkback: ${waitingLine(event)}`);
   if (!mode.verbose) return;
   if (event.type === 'page') progress.log(paint.dim(`${event.kind.padEnd(9)} ${event.file}  ${event.reason}`));
   if (event.type === 'own-site') {

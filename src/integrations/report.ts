@@ -2,7 +2,7 @@
 // Detail first, the one-line summary last (as the CLI's table), so the summary is what the eye lands on.
 import type { SendReport } from '../linkback.ts';
 import type { Result } from '../types.ts';
-import { formatSummary } from '../report/table.ts';
+import { formatSummary, formatWaits } from '../report/table.ts';
 import type { Paint } from '../report/table.ts';
 
 export interface LogLine {
@@ -24,6 +24,8 @@ export function reportLines(report: SendReport): LogLine[] {
     if (line) lines.push(line);
   }
   if (report.error) lines.push({ level: 'error', message: `stopped: ${report.error.message} (${report.error.code})` });
+  const waits = formatWaits(report, PLAIN);
+  if (waits !== null) lines.push({ level: 'info', message: waits });
   // formatSummary repeats report.error on its own line; that was said just above.
   const summary = formatSummary({ ...report, error: null }, PLAIN);
   lines.push({ level: 'info', message: summary, summary: true });

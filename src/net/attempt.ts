@@ -10,14 +10,25 @@ import type { HttpClient, HttpRequest, HttpResponse } from './types.ts';
 import { FetchError } from './types.ts';
 import type { RetryPolicy } from './retry.ts';
 import { nextRetryDelay } from './retry.ts';
+import type { Limiter } from './limiter.ts';
+import type { Pacer } from '../ratelimit/pacer.ts';
 
 export interface NetContext {
   client: HttpClient;
-  limit: <T>(host: string, fn: () => Promise<T>) => Promise<T>;
+  limit: Limiter;
   retry: RetryPolicy;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   signal?: AbortSignal;
+  /** Per-host pacing (src/ratelimit/); without it, requests are only limited in number. */
+  pacer?: Pacer;
+}
+
+export interface AttemptOptions {
+  /** A notification POST: paced by the comment rules of its host (WordPress's flood window). */
+  notification?: boolean;
+  /** An answer that ends the attempts at once, whatever the retry rules say (a "slow down" the caller handles). */
+  final?: (response: HttpResponse) => boolean;
 }
 
 export type Attempted = { response: HttpResponse; attempts: number } | { error: FetchError; attempts: number };
@@ -35,23 +46,39 @@ export async function requestWithRetry(
   repeatSafe: boolean,
   beforeAttempt?: (attempt: number) => Promise<void>,
   beforeWait?: (attempt: number, result: { response: HttpResponse } | { error: FetchError }) => Promise<void>,
+  options: AttemptOptions = {},
 ): Promise<Attempted> {
   const host = hostOf(req.url);
+  const paced = { url: req.url, notification: options.notification === true };
+  const pacer = ctx.pacer;
+  // The host's turn is waited for before beforeAttempt: a notification waiting for its turn is not "in flight".
+  const turn = pacer ? () => pacer.turn(paced) : undefined;
   for (let attempt = 1; ; attempt++) {
     let result: { response: HttpResponse } | { error: FetchError };
     try {
       result = {
         response: await ctx.limit(host, async () => {
+          // The host was given up for the run (ratelimit/host.ts) while this notification waited for its turn:
+          // checked before "in flight" is written, and again after the last wait, right before the wire.
+          const givenUp = () => {
+            if (paced.notification && pacer?.schedule.givenUp(req.url)) throw new FetchError('aborted', 'connect', req.url, 'held: the host asked to slow down past its budget for this run');
+          };
+          givenUp();
           await beforeAttempt?.(attempt);
+          await pacer?.start(paced);
+          givenUp();
           // Stopped while waiting for the slot: what the client would say for a signal that already fired.
           if (ctx.signal?.aborted) throw new FetchError('aborted', 'connect', req.url, 'request aborted by the caller');
-          return withStop(ctx.signal, req.method, (signal) => ctx.client.request(signal ? { ...req, signal } : req));
-        }),
+          const response = await withStop(ctx.signal, req.method, (signal) => ctx.client.request(signal ? { ...req, signal } : req));
+          pacer?.answered(paced);
+          return response;
+        }, turn),
       };
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
       result = { error };
     }
+    if ('response' in result && options.final?.(result.response)) return { ...result, attempts: attempt };
     const delay = ctx.signal?.aborted ? null : nextRetryDelay(attempt, result, repeatSafe, ctx.retry, ctx.now());
     if (delay === null) return { ...result, attempts: attempt };
     await beforeWait?.(attempt, result);

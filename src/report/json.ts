@@ -19,6 +19,7 @@ export function formatJson(report: SendReport): string {
       summary: report.summary,
       dryRun: report.dryRun,
       interrupted: report.interrupted,
+      hostWaits: report.hostWaits ?? [],
       error: report.error,
       warnings: report.warnings,
       startedAt: report.startedAt,

@@ -61,6 +61,8 @@ export function formatTable(report: SendReport, paint: Paint, options: TableOpti
     if (total > shown.length) lines.push(paint.dim(`  … and ${total - shown.length} more (--verbose or --json lists every one)`));
     lines.push('');
   }
+  const waits = formatWaits(report, paint);
+  if (waits !== null) lines.push(waits);
   lines.push(formatSummary(report, paint));
   return lines.join('\n');
 }
@@ -112,6 +114,28 @@ function symbol(status: Status): string {
     default:
       return '·';
   }
+}
+
+/**
+ * "waited 32 s for blog.example.org (…); 9 s for arxiv.org (…)", or null when the run waited for no host for 1 s or
+ * more. Printed above the summary line, which stays the last line people and scripts look at.
+ */
+export function formatWaits(report: Pick<SendReport, 'hostWaits'>, paint: Paint): string | null {
+  const waits = report.hostWaits ?? []; // a report made by hand (older callers) may leave it out
+  if (waits.length === 0) return null;
+  return paint.dim(`waited ${waits.slice(0, 3).map(waitText).join('; ')}${waits.length > 3 ? `; and ${waits.length - 3} more hosts` : ''}`);
+}
+
+function waitText(w: SendReport['hostWaits'][number]): string {
+  const asked = w.slowDowns > 0 ? `, asked to slow down ${w.slowDowns === 1 ? 'once' : `${w.slowDowns} times`}` : '';
+  return `${formatDuration(w.ms)} for ${w.host} (${w.reason}${asked})`;
+}
+
+/** "16 s", "2 min 5 s": the waits of a run, for people. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
 }
 
 export function formatSummary(report: SendReport, paint: Paint): string {

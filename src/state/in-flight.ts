@@ -11,14 +11,15 @@ import type { LimitFunction } from 'p-limit';
 
 export type InFlightGate = <T>(endpoint: string, fn: () => Promise<T>) => Promise<T>;
 
-export function createInFlightGate(perHost: number): InFlightGate {
+/** `perHost`: the number of places for a host (host:port), the same as its connection slots (net/limiter.ts). */
+export function createInFlightGate(perHost: (host: string) => number): InFlightGate {
   // One queue per host, dropped when its last task settles (as in net/limiter.ts).
   const hosts = new Map<string, { limit: LimitFunction; tasks: number }>();
   return async <T>(endpoint: string, fn: () => Promise<T>): Promise<T> => {
     const host = hostOf(endpoint);
     let entry = hosts.get(host);
     if (!entry) {
-      entry = { limit: pLimit(perHost), tasks: 0 };
+      entry = { limit: pLimit(perHost(host)), tasks: 0 };
       hosts.set(host, entry);
     }
     entry.tasks += 1;
