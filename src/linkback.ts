@@ -46,6 +46,12 @@ import type { HostWait } from './ratelimit/pacer.ts';
 
 type SendPlan = Extract<PairPlan, { action: 'send' }>;
 
+/**
+ * Live checks of our own posts at once (lifecycle/live.ts). Not paced like targets (it is the user's own site), but
+ * not `concurrency` (128) either: a first run over a big blog would open that many GETs to one host.
+ */
+const OWN_SITE_CONCURRENCY = 8;
+
 export type LinkbackEvent =
   | { type: 'page'; file: string; kind: 'post' | 'listing' | 'other' | 'unchanged' | 'error'; reason: string }
   | { type: 'warning'; file: string; message: string }
@@ -346,7 +352,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   /** The URLs of posts gone from the site whose former targets this run tells (handleDeleted). */
   const departed = new Set<string>();
   const live = checkLive && deps.siteClient
-    ? createLiveCheck(deps.siteClient, { concurrency: options.concurrency, read: targetReader(options), ...(deps.signal ? { signal: deps.signal } : {}) })
+    ? createLiveCheck(deps.siteClient, { concurrency: OWN_SITE_CONCURRENCY, read: targetReader(options), ...(deps.signal ? { signal: deps.signal } : {}) })
     : null;
   /** deliver, once the live post shows what the notification tells; else the pair is held for the next run. */
   const deliverLive = async (post: Post, target: string, endpoint: Endpoint, previous: NotificationRecord | undefined, extra: Extra, why: string | null): Promise<void> => {
