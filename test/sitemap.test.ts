@@ -63,7 +63,9 @@ test('pages are fetched politely: never more in flight at the blog than perHost'
   const { web, options } = await setup(t);
   serve(web, Array.from({ length: 8 }, (_, i) => post(`p${i}`, `http://plain.example/${i}`)));
   web.delay = 30;
-  await send({ ...options, sitemap: 'http://blog.example/sitemap.xml', perHost: 2, concurrency: 8 });
+  // No interval between starts (src/ratelimit/): at 100 ms, longer than these 30 ms answers, the requests would
+  // never overlap, and the in-flight bound would go unseen.
+  await send({ ...options, sitemap: 'http://blog.example/sitemap.xml', perHost: 2, concurrency: 8, hosts: { 'blog.example': { interval: 0 } } });
   assert.equal(web.requests.filter((r) => r.host === 'blog.example').length, 12, 'sitemap, home, 2 listings, 8 posts');
   assert.equal(web.maxInFlight.get('blog.example'), 2);
 });
