@@ -245,7 +245,7 @@ test('a new post is not a deleted post: the run that first sees it counts no del
   assert.ok(!events.some((e) => e.type === 'deleted'), 'no "gone from the site" event for a post just read');
 });
 
-test('with deletes, a new post online is not marked deleted, its own URL is not fetched, and the next run skips it unparsed', async (t) => {
+test('with deletes, a new post online is not marked deleted, its URL is fetched only by the live check, and the next run skips it unparsed', async (t) => {
   const { web, site, options } = await setup(t);
   await build(site, [A], 'T1');
   web.status.set('/a/', 200);
