@@ -181,8 +181,7 @@ export { createClientFor };
 /** The limiter, host pacing, retry rules and clock of one run, shared by every request it makes. */
 export function netContextFor(options: Options, client: HttpClient, now: () => Date, signal?: AbortSignal,
   io: { sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined; onWait?: ((wait: HostWait) => void) | undefined } = {}): NetContext {
-  // Host names are case-insensitive; URLs spell them lower-case.
-  const hosts = Object.fromEntries(Object.entries(options.hosts).map(([host, setting]) => [host.toLowerCase(), setting]));
+  const hosts = hostSettings(options);
   const schedule = new HostSchedule({
     defaultInterval: DEFAULT_INTERVAL_MS,
     arxivHosts: arxivHostsFor(options.arxivEndpoint),
@@ -206,6 +205,11 @@ export function netContextFor(options: Options, client: HttpClient, now: () => D
   };
 }
 
+/** The per-host settings (`hosts`) by lower-case host: host names are case-insensitive, and URLs spell them so. */
+function hostSettings(options: Options): Options['hosts'] {
+  return Object.fromEntries(Object.entries(options.hosts).map(([host, setting]) => [host.toLowerCase(), setting]));
+}
+
 async function assertSiteFolder(site: string): Promise<void> {
   const info = await stat(site).catch((cause: unknown) => {
     throw new LinkbackError('SITE_NOT_FOUND', `site folder not found: ${site}`, { cause });
@@ -223,8 +227,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const scope = createScope(options);
   const ctx = netContextFor(options, client, now, deps.signal, { sleep: deps.sleep, onWait: (wait) => emit({ type: 'waiting', ...wait }) });
   // As many places per host as it has connection slots (its own perHost setting, else --per-host).
-  const hostSettings = Object.fromEntries(Object.entries(options.hosts).map(([host, setting]) => [host.toLowerCase(), setting]));
-  const inFlight = createInFlightGate((host) => settingFor(host, { hosts: hostSettings })?.perHost ?? options.perHost);
+  const hosts = hostSettings(options);
+  const inFlight = createInFlightGate((host) => settingFor(host, { hosts })?.perHost ?? options.perHost);
   const summary: Summary = {
     pages: 0, posts: 0, unchangedPosts: 0, targets: 0, sent: 0, failed: 0, held: 0, skipped: 0, noEndpoint: 0, dryRun: 0,
     recoveredUncertain: state.recovered.filter((r) => r.status === 'uncertain').length,

@@ -12,6 +12,7 @@ import type { RetryPolicy } from './retry.ts';
 import { nextRetryDelay } from './retry.ts';
 import type { Limiter } from './limiter.ts';
 import type { Pacer } from '../ratelimit/pacer.ts';
+import { hostKey } from '../ratelimit/host.ts';
 
 export interface NetContext {
   client: HttpClient;
@@ -48,7 +49,7 @@ export async function requestWithRetry(
   beforeWait?: (attempt: number, result: { response: HttpResponse } | { error: FetchError }) => Promise<void>,
   options: AttemptOptions = {},
 ): Promise<Attempted> {
-  const host = hostOf(req.url);
+  const host = hostKey(req.url);
   const paced = { url: req.url, notification: options.notification === true };
   const pacer = ctx.pacer;
   // The host's turn is waited for before beforeAttempt: a notification waiting for its turn is not "in flight".
@@ -90,13 +91,6 @@ export async function requestWithRetry(
   }
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
 
 /** How long a notification already on the wire may still take once the run is told to stop. */
 export const STOP_GRACE_MS = 5_000;

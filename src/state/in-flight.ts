@@ -8,6 +8,7 @@
 // a pair that waits for a slot.
 import pLimit from 'p-limit';
 import type { LimitFunction } from 'p-limit';
+import { hostKey } from '../ratelimit/host.ts';
 
 export type InFlightGate = <T>(endpoint: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -16,7 +17,7 @@ export function createInFlightGate(perHost: (host: string) => number): InFlightG
   // One queue per host, dropped when its last task settles (as in net/limiter.ts).
   const hosts = new Map<string, { limit: LimitFunction; tasks: number }>();
   return async <T>(endpoint: string, fn: () => Promise<T>): Promise<T> => {
-    const host = hostOf(endpoint);
+    const host = hostKey(endpoint);
     let entry = hosts.get(host);
     if (!entry) {
       entry = { limit: pLimit(perHost(host)), tasks: 0 };
@@ -31,13 +32,4 @@ export function createInFlightGate(perHost: (host: string) => number): InFlightG
       if (current.tasks === 0) hosts.delete(host);
     }
   };
-}
-
-/** The key the connection limiter uses for the same URL (net/attempt.ts): host and port. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }
