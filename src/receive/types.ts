@@ -1,0 +1,166 @@
+// The receiver's vocabulary (`linkback serve`). The receiver is its own pipeline, one folder per step:
+//   accept/   a request -> a claim (Received) or a refusal, per protocol (pure: parse, check, answer)
+//   queue     the claim is on disk before the answer goes out (ReceiverStore.enqueue), workers take it with a lease
+//   verify/   fetch the source through net/'s guarded client; does it link to the target? what does it say? (pure core)
+//   store/    one row per (site, source, target): an update replaces, a delete marks (ReceiverStore)
+//   moderate/ pending / approved / spam / deleted, by rules (pure)
+//   publish/  webmention.io's jf2 read API, Atom, export, webhook, the moderation page
+// Each step's module imports these types; none imports another step's module except through these types.
+
+export type Protocol = 'webmention' | 'pingback' | 'trackback';
+
+export type MentionStatus = 'pending' | 'approved' | 'spam' | 'deleted';
+
+/** webmention.io's `wm-property`: what the source says about the target. */
+export type MentionProperty = 'in-reply-to' | 'like-of' | 'repost-of' | 'bookmark-of' | 'mention-of' | 'rsvp';
+
+/** What the accept step hands to the queue: a claim, not yet verified. URLs are absolute, without fragment. */
+export interface Received {
+  /** The site's origin as configured (`https://blog.example.org`), which the target belongs to. */
+  site: string;
+  protocol: Protocol;
+  source: string;
+  target: string;
+  /** TrackBack only: what the sender said, as plain text (already decoded from its charset, cut to the limits). */
+  claimed?: { title?: string; excerpt?: string; blogName?: string };
+  /** The client's address (from the socket, or X-Forwarded-For when the proxy is trusted). */
+  clientAddress: string;
+  /** ISO time the request was accepted. */
+  receivedAt: string;
+}
+
+export interface Author {
+  name?: string;
+  photo?: string;
+  url?: string;
+}
+
+/** What verification found. A failed verification is a result, not an exception. */
+export type Verification =
+  | {
+      ok: true;
+      property: MentionProperty;
+      author?: Author;
+      /** Sanitised HTML (an allowlist of tags, no scripts/handlers/iframes/javascript: URLs) and its plain text. */
+      content?: { html: string; text: string };
+      name?: string;
+      published?: string;
+      /** The mention's own URL (u-url), when the source gives one; else the source. */
+      url?: string;
+      /** RSVP value when property is 'rsvp'. */
+      rsvp?: string;
+    }
+  | {
+      ok: false;
+      /**
+       * gone: the source answered 404/410 (an existing mention is marked deleted);
+       * no-link: the source no longer / never linked to the target (an existing mention is marked deleted);
+       * unreadable: not a text type we read, too large, bad charset;
+       * fetch-failed: no usable answer (timeout, reset, 5xx) — retryable;
+       * refused-address: the source resolves to a private/loopback address and --allow-private is off.
+       */
+      code: 'gone' | 'no-link' | 'unreadable' | 'fetch-failed' | 'refused-address';
+      reason: string;
+      retryable: boolean;
+    };
+
+/** One stored mention: one row per (site, source, target). */
+export interface Mention {
+  id: number;
+  site: string;
+  protocol: Protocol;
+  source: string;
+  target: string;
+  status: MentionStatus;
+  property: MentionProperty;
+  author?: Author;
+  content?: { html: string; text: string };
+  name?: string;
+  published?: string;
+  url?: string;
+  rsvp?: string;
+  /** ISO times. */
+  receivedAt: string;
+  verifiedAt?: string;
+  updatedAt: string;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'dead';
+
+/** A verification job: a Received claim waiting for (or taken by) a worker. */
+export interface Job {
+  id: number;
+  received: Received;
+  state: JobState;
+  attempts: number;
+  /** ISO: not taken before this time (backoff), or, while running, when the lease ends. */
+  notBefore: string;
+  lastError?: string;
+  /** The verified (or deleted) mention, once done. */
+  mentionId?: number;
+}
+
+/** A plain HTTP answer: the accept and publish steps return these; the server writes them. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+/** A request as the routes see it: already read (size-capped) by the server. */
+export interface ReceiverRequest {
+  method: string;
+  /** Path and query, as sent. */
+  url: string;
+  /** Lower-cased names. */
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  clientAddress: string;
+}
+
+export interface MentionQuery {
+  site?: string;
+  target?: string;
+  status?: MentionStatus | MentionStatus[];
+  /** Only mentions received (or updated) after this ISO time. */
+  since?: string;
+  /** 0-based page of `perPage` rows, newest first. */
+  page?: number;
+  perPage?: number;
+}
+
+export interface Site {
+  /** The origin (`https://blog.example.org`); its host is the `<domain>` of webmention.io-style paths. */
+  origin: string;
+  /** Read token for the jf2 API of this site (webmention.io's `token`). */
+  readToken: string;
+}
+
+/**
+ * The one data-access seam of the receiver (SQLite by default; Postgres later behind the same interface).
+ * Every write is durable when its promise resolves.
+ */
+export interface ReceiverStore {
+  sites(): Promise<Site[]>;
+  /** Adds the site if missing (with a fresh read token) and returns it. */
+  ensureSite(origin: string): Promise<Site>;
+
+  /** Durable before it resolves: the 202 goes out after this. Returns the job (its id is the status URL's). */
+  enqueue(received: Received): Promise<Job>;
+  /** Takes the oldest due job, leasing it until now + leaseMs; a job whose lease ended is taken again. */
+  claim(worker: string, now: Date, leaseMs: number): Promise<Job | undefined>;
+  /** Stores the verification: upserts the mention (one row per site+source+target) or marks it deleted; ends the job. */
+  complete(jobId: number, verification: Verification, now: Date): Promise<Mention | undefined>;
+  /** Puts a job back with a not-before time (retryable failure), or dead-letters it after too many attempts. */
+  retry(jobId: number, error: string, notBefore: Date): Promise<void>;
+  job(jobId: number): Promise<Job | undefined>;
+  queueDepth(): Promise<number>;
+
+  mention(id: number): Promise<Mention | undefined>;
+  mentions(query: MentionQuery): Promise<Mention[]>;
+  setStatus(id: number, status: MentionStatus, now: Date): Promise<Mention | undefined>;
+  /** Source domains approved once are approved next time (WordPress's rule). */
+  isApprovedDomain(site: string, domain: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
