@@ -77,7 +77,7 @@ before(async () => {
 after(() => rm(base, { recursive: true, force: true }));
 
 test('npm pack ships the built library, its declarations and the command; no sources or tests', () => {
-  for (const file of ['package.json', 'bin/linkback.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/integrations/eleventy.js', 'dist/integrations/astro.d.ts', 'dist/integrations/netlify.js', 'netlify/index.js', 'netlify/manifest.yml']) {
+  for (const file of ['package.json', 'bin/linkback.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/integrations/eleventy.js', 'dist/integrations/astro.d.ts', 'dist/integrations/netlify.js', 'dist/integrations/github.js', 'netlify/index.js', 'netlify/manifest.yml']) {
     assert.ok(packed.includes(file), `${file} is in the package`);
   }
   const stray = packed.filter((f) => !/^(package\.json|README\.md|LICENSE|netlify\/|bin\/|dist\/)/.test(f));
@@ -211,4 +211,14 @@ test('Netlify\'s build runner loads `package = "./node_modules/linkback/netlify"
   assert.match(built.stdout, /- \.\/node_modules\/linkback\/netlify@\d[^ ]* from netlify\.toml/);
   assert.match(built.stdout, /0 sent, 0 failed, 0 held \(dry run: 9 would be sent\)/, built.stdout);
   assert.equal(web.notifications().length, 0, 'a dry run sends nothing');
+});
+
+test('the GitHub Action\'s step runs from the package as action.yml runs it (node <package>/dist/integrations/github.js)', async () => {
+  const script = join(app, 'node_modules/linkback/dist/integrations/github.js');
+  const output = join(base, 'github-output');
+  await writeFile(output, '');
+  const ran = await node([script], app, { GITHUB_OUTPUT: output, GITHUB_WORKSPACE: app, INPUT_SITE: '' });
+  assert.equal(ran.code, 2, ran.stderr);
+  assert.match(ran.stdout, /^::error title=linkback::input "site" is required/m);
+  assert.match(await readFile(output, 'utf8'), /^exit-code=2$/m);
 });
