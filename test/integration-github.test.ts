@@ -1,50 +1,20 @@
 // The GitHub Action (action.yml): its steps are read from the file, and its "Send linkbacks" step is run with bash
-// as a runner runs a composite action's step — `${{ inputs.* }}` evaluated from the inputs given (or action.yml's
-// defaults), and the environment a runner gives (GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, RUNNER_TEMP,
-// GITHUB_ACTION_PATH …) — with the linkback the install step would put in RUNNER_TEMP standing in as this
-// repository's src/integrations/github.ts. The example site (real Jekyll output) is deployed on the simulated web;
+// as a runner runs a composite action's step, with the environment a runner gives (test/fixtures/github-action.ts). The example site (real Jekyll output) is deployed on the simulated web;
 // the files the step wrote are read back, and what reached the receivers is counted on the wire. The cache steps
 // are played by copying exactly the paths action.yml gives actions/cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { access, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SIMULATED_CA, startSimulatedWeb } from '../example/web.ts';
+import { startSimulatedWeb } from '../example/web.ts';
 import type { SimulatedWeb } from '../example/web.ts';
 import { getInput, readInputs, stepSummary } from '../src/integrations/github.ts';
 import type { SendReport } from '../src/linkback.ts';
+import { action, actionStep as step, evaluateInputs as evaluate, runSendStep, runnerTemp } from './fixtures/github-action.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-// js-yaml comes with @11ty/eleventy and ships no types; a computed specifier keeps TypeScript from asking.
-const YAML = 'js-yaml';
-const { load } = (await import(YAML)) as { load: (text: string) => unknown };
-
-interface Step {
-  name?: string;
-  id?: string;
-  if?: string;
-  uses?: string;
-  run?: string;
-  shell?: string;
-  with?: Record<string, string>;
-  env?: Record<string, string>;
-}
-interface Action {
-  inputs: Record<string, { required?: boolean; default?: string }>;
-  outputs: Record<string, { value: string }>;
-  runs: { using: string; steps: Step[] };
-}
-
-const action = load(await readFile(join(root, 'action.yml'), 'utf8')) as Action;
-const step = (name: string): Step => {
-  const found = action.runs.steps.find((s) => s.name === name);
-  assert.ok(found, `a step named "${name}"`);
-  return found;
-};
 
 test('action.yml: inputs and outputs; the state restored before sending and saved after, even when the step failed', () => {
   assert.equal(action.runs.using, 'composite');
@@ -82,11 +52,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<R
     await web.close();
     await rm(dir, { recursive: true, force: true });
   });
-  // What "Install linkback" leaves in RUNNER_TEMP, standing in as this repository's source of the built file.
-  const temp = join(dir, 'runner-temp');
-  const installed = join(temp, 'linkback-action/node_modules/linkback/dist/integrations');
-  await mkdir(installed, { recursive: true });
-  await symlink(join(root, 'src/integrations/github.ts'), join(installed, 'github.js'));
+  const temp = await runnerTemp(dir);
   const cache = join(dir, 'actions-cache');
   await mkdir(cache);
   return { dir, web, temp, cache, n: 0 };
@@ -104,11 +70,6 @@ async function workspace(r: Runner): Promise<string> {
   }));
   await cp(join(root, 'example/site'), join(work, '_site'), { recursive: true });
   return work;
-}
-
-/** `${{ … }}` of a step, for the inputs given and action.yml's defaults. */
-function evaluate(text: string, inputs: Record<string, string>): string {
-  return text.replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_, name: string) => inputs[name] ?? action.inputs[name]?.default ?? '');
 }
 
 /** The paths action.yml hands actions/cache, in the workspace. */
@@ -134,50 +95,7 @@ async function restoreCache(r: Runner, work: string, inputs: Record<string, stri
   }
 }
 
-interface Ran {
-  code: number;
-  log: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-/** The "Send linkbacks" step, as a runner runs it: `bash -e {0}` in the workspace, the step's env evaluated. */
-async function sendStep(r: Runner, work: string, inputs: Record<string, string>): Promise<Ran> {
-  const s = step('Send linkbacks');
-  assert.equal(s.shell, 'bash');
-  const files = join(r.dir, `files-${r.n}`);
-  await mkdir(files, { recursive: true });
-  const summaryFile = join(files, 'step_summary.md');
-  const outputFile = join(files, 'output');
-  await writeFile(summaryFile, '');
-  await writeFile(outputFile, '');
-  const env: Record<string, string> = {
-    ...process.env as Record<string, string>,
-    ...Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, evaluate(v, inputs)])),
-    CI: 'true',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: work,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_ACTION_PATH: root,
-    GITHUB_RUN_ID: '4242',
-    GITHUB_RUN_ATTEMPT: '1',
-    RUNNER_TEMP: r.temp,
-    RUNNER_OS: 'Linux',
-    // The stand-in for the built file is TypeScript.
-    NODE_OPTIONS: `--import ${import.meta.resolve('tsx')}`,
-    // linkback checks that our posts are live: the simulated web serves them over HTTPS with its own certificate.
-    NODE_EXTRA_CA_CERTS: SIMULATED_CA,
-    NO_COLOR: '1',
-  };
-  const { code, out } = await new Promise<{ code: number; out: string }>((done) => {
-    execFile('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', evaluate(s.run ?? '', inputs)], { cwd: work, env }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout + stderr });
-    });
-  });
-  const outputs = Object.fromEntries((await readFile(outputFile, 'utf8')).split('\n').filter(Boolean).map((l) => l.split('=', 2) as [string, string]));
-  return { code, log: out, outputs, summary: await readFile(summaryFile, 'utf8') };
-}
+const sendStep = (r: Runner, work: string, inputs: Record<string, string>) => runSendStep(r.temp, work, inputs);
 
 const posts = (web: SimulatedWeb) => web.notifications().length;
 
