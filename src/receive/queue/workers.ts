@@ -17,7 +17,7 @@ export interface WorkerOptions {
   count: number;
   /** Deadline of one verification, in ms. */
   deadlineMs: number;
-  /** How long a taken job stays a worker's; past it, it is taken again. Longer than the deadline. */
+  /** How long a taken job stays a worker's; past it, it is taken again (after a crash). Longer than the deadline; default twice it. */
   leaseMs?: number;
   /** Wait before attempt n+1 after a retryable failure of attempt n (1-based). */
   backoffMs?: (attempts: number) => number;
@@ -41,7 +41,8 @@ export function defaultBackoff(attempts: number): number {
 
 export function startWorkers(options: WorkerOptions): Workers {
   const now = options.now ?? (() => new Date());
-  const leaseMs = options.leaseMs ?? options.deadlineMs + 30_000;
+  // Twice the deadline: the race below frees a worker at its deadline, and storing the verdict takes milliseconds.
+  const leaseMs = options.leaseMs ?? options.deadlineMs * 2;
   const backoff = options.backoffMs ?? defaultBackoff;
   const pollMs = options.pollMs ?? 1_000;
   const emit = options.onEvent ?? (() => {});
