@@ -1,0 +1,227 @@
+// The receiver's verify step against real HTTP: every source is served by a server on 127.0.0.1 and fetched by
+// the project's guarded client (connectTo sends source.example there, as a real host name would resolve). Test
+// names quote the W3C Webmention implementation-report receiver checklist
+// (github.com/w3c/webmention, implementation-reports/TEMPLATE.md) where they check one of its items.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHttpClient, DEFAULT_HTTP_OPTIONS } from '../src/net/http.ts';
+import type { HttpClient } from '../src/net/types.ts';
+import type { Received, Verification } from '../src/receive/types.ts';
+import { verifySource } from '../src/receive/verify/index.ts';
+import { startServer, type LocalServer } from './fixtures/net/local-server.ts';
+
+const TARGET = 'https://blog.example/2024/05/post';
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const pages = new Map<string, Handler>();
+let local: LocalServer;
+let client: HttpClient;
+
+before(async () => {
+  local = await startServer((req, res) => {
+    const handler = pages.get(new URL(req.url ?? '/', 'http://x').pathname);
+    if (handler) handler(req, res);
+    else res.writeHead(404).end('not found');
+  });
+  client = createHttpClient({
+    ...DEFAULT_HTTP_OPTIONS,
+    userAgent: 'linkback-test',
+    allowPrivate: true,
+    connectTimeoutMs: 5_000,
+    timeoutMs: 10_000,
+    maxRedirects: 3,
+    connectTo: { 'source.example': `127.0.0.1:${local.port}`, 'other.example': `127.0.0.1:${local.port}` },
+  });
+});
+after(async () => {
+  await client.close();
+  await local.close();
+});
+
+let counter = 0;
+/** Serves `body` (or runs `handler`) at a fresh path of source.example; returns its URL. */
+function serve(body: string | Handler, type = 'text/html; charset=utf-8', status = 200): string {
+  const path = `/p${++counter}`;
+  pages.set(path, typeof body === 'function' ? body : (_req, res) => res.writeHead(status, { 'content-type': type }).end(body));
+  return `http://source.example${path}`;
+}
+
+function received(source: string, target = TARGET, extra: Partial<Received> = {}): Received {
+  return { site: 'https://blog.example', protocol: 'webmention', source, target, clientAddress: '127.0.0.1', receivedAt: '2026-01-01T00:00:00.000Z', ...extra };
+}
+
+async function verify(source: string, target = TARGET, extra: Partial<Received> = {}): Promise<Verification> {
+  return verifySource(received(source, target, extra), { client });
+}
+
+function html(body: string, head = ''): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>A post</title>${head}</head><body>${body}</body></html>`;
+}
+
+function assertOk(v: Verification): asserts v is Extract<Verification, { ok: true }> {
+  assert.equal(v.ok, true, `expected a verified mention, got ${JSON.stringify(v)}`);
+}
+
+function assertFailed(v: Verification, code: Extract<Verification, { ok: false }>['code'], retryable = false): void {
+  assert.equal(v.ok, false, `expected ${code}, got a verified mention`);
+  if (!v.ok) {
+    assert.equal(v.code, code, v.reason);
+    assert.equal(v.retryable, retryable, v.reason);
+  }
+}
+
+// --- Webmention Verification (3.2.2) -------------------------------------------------------
+
+test('3.2.2 Follows at least one HTTP redirect on source URL (MUST)', async () => {
+  const final = serve(html(`<p>See <a href="${TARGET}">this</a>.</p>`));
+  const source = serve((_req, res) => res.writeHead(301, { location: final.replace('source.example', 'other.example') }).end());
+  const v = await verify(source);
+  assertOk(v);
+  const seen = local.requests.filter((r) => r.url === new URL(final).pathname);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0]?.headers.host, 'other.example');
+});
+
+test('3.2.2 Respects a self-imposed limit on number of HTTP redirects to follow (MUST)', async () => {
+  const path = `/loop${++counter}`;
+  let hops = 0;
+  pages.set(path, (_req, res) => {
+    hops++;
+    res.writeHead(302, { location: `${path}?n=${hops}` }).end();
+  });
+  const v = await verify(`http://source.example${path}`);
+  assertFailed(v, 'fetch-failed');
+  // The first request and the three redirects the client is allowed; the fourth Location is not followed.
+  assert.equal(hops, 4);
+});
+
+// --- Source URL content-types supported ----------------------------------------------------
+
+test('content type HTML: application/xhtml+xml is read as HTML', async () => {
+  assertOk(await verify(serve(html(`<a href="${TARGET}">x</a>`), 'application/xhtml+xml')));
+});
+
+test('content type Other: text/plain, the target URL as a word of the text', async () => {
+  assertOk(await verify(serve(`Nice post: ${TARGET}.\nMore later.`, 'text/plain')));
+  // A longer URL that starts with the target is another URL, not the target (django-webmention's substring test).
+  assertFailed(await verify(serve(`See ${TARGET}-2 and ${TARGET}/comments`, 'text/plain')), 'no-link');
+});
+
+test('content type Other: JSON (application/json, application/activity+json), the target as a string value', async () => {
+  const doc = { type: 'Note', inReplyTo: TARGET, content: 'hello' };
+  assertOk(await verify(serve(JSON.stringify(doc), 'application/json')));
+  assertOk(await verify(serve(JSON.stringify({ object: { tags: [{ href: `${TARGET}#c1` }] } }), 'application/activity+json')));
+  assertOk(await verify(serve(JSON.stringify({ content: `read ${TARGET} please` }), 'application/ld+json')));
+  // A relative string in JSON has no base to resolve against: it is not the target.
+  assertFailed(await verify(serve(JSON.stringify({ href: '/2024/05/post', url: 'post' }), 'application/json')), 'no-link');
+  assertFailed(await verify(serve('{"not json', 'application/json')), 'no-link');
+});
+
+test('a source that is no text type (an image) is unreadable, not "no link"', async () => {
+  assertFailed(await verify(serve(`GIF89a ${TARGET}`, 'image/gif')), 'unreadable');
+  // No Content-Type at all, but the bytes are a PNG.
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+  assertFailed(await verify(serve((_req, res) => res.writeHead(200).end(png))), 'unreadable');
+});
+
+// --- HTML Verification (3.2.2) -------------------------------------------------------------
+
+const ACCEPTED: Record<string, string> = {
+  'Accepts a Webmention where the target URL is in an `<a>` tag': `<p><a href="${TARGET}">a post</a></p>`,
+  'Accepts a Webmention where the target URL is in an `<img>` tag': `<img src="${TARGET}" alt="">`,
+  'Accepts a Webmention where the target URL is in an `<video>` tag': `<video src="${TARGET}" controls></video>`,
+  'Accepts a Webmention where the target URL is in an `<audio>` tag': `<audio src="${TARGET}"></audio>`,
+};
+for (const [item, markup] of Object.entries(ACCEPTED)) {
+  test(`HTML Verification: ${item}`, async () => {
+    assertOk(await verify(serve(html(markup))));
+  });
+}
+
+test('HTML Verification: the other linking and embedding elements count too', async () => {
+  const cases = [
+    `<video controls><source src="${TARGET}" type="video/mp4"></video>`,
+    `<picture><source srcset="https://cdn.example/a.webp 1x, ${TARGET} 2x"><img src="a.png"></picture>`,
+    `<img src="a.png" srcset="https://cdn.example/a-small.png 480w, ${TARGET} 800w">`,
+    `<video poster="${TARGET}"></video>`,
+    `<video><track src="${TARGET}" kind="captions"></video>`,
+    `<map><area href="${TARGET}" shape="rect" coords="0,0,1,1"></map>`,
+    `<iframe src="${TARGET}"></iframe>`,
+    `<embed src="${TARGET}">`,
+    `<object data="${TARGET}"></object>`,
+    `<blockquote cite="${TARGET}">quoted</blockquote>`,
+    `<q cite="${TARGET}">quoted</q>`,
+    `<ins cite="${TARGET}">added</ins>`,
+  ];
+  for (const markup of cases) assertOk(await verify(serve(html(markup))));
+  assertOk(await verify(serve(html('<p>hi</p>', `<link rel="in-reply-to" href="${TARGET}">`))));
+});
+
+test('HTML Verification: Rejects a Webmention where the target URL is in the document as text', async () => {
+  assertFailed(await verify(serve(html(`<p>I read ${TARGET} today.</p><pre>${TARGET}</pre>`))), 'no-link');
+});
+
+test('HTML Verification: Rejects a Webmention where the target URL is in an `<a>` tag inside an HTML comment', async () => {
+  assertFailed(await verify(serve(html(`<p>Hi</p><!-- <a href="${TARGET}">old link</a> -->`))), 'no-link');
+});
+
+test('HTML Verification: Rejects a Webmention where the target URL is not in the document', async () => {
+  assertFailed(await verify(serve(html('<p><a href="https://blog.example/2024/05/other">another post</a></p>'))), 'no-link');
+  // Near misses are other URLs: another scheme, www., a trailing slash, a longer path, the target as a query value.
+  for (const href of ['http://blog.example/2024/05/post', 'https://www.blog.example/2024/05/post', `${TARGET}/`, `${TARGET}-2`, `https://x.example/?u=${TARGET}`]) {
+    assertFailed(await verify(serve(html(`<a href="${href}">x</a>`))), 'no-link');
+  }
+  // The target in an attribute that does not link (a data- attribute, a class) is not a link either.
+  assertFailed(await verify(serve(html(`<div data-href="${TARGET}" class="${TARGET}">x</div>`))), 'no-link');
+});
+
+test('relative links are resolved against the source URL (after redirects) and <base href>; fragments are ignored', async () => {
+  // The source is served from other.example after a redirect; its relative links resolve against that URL.
+  const otherTarget = 'http://other.example/2024/05/post';
+  const final = serve(html('<a href="/2024/05/post#comments">x</a>'));
+  const redirecting = serve((_req, res) => res.writeHead(302, { location: final.replace('source.example', 'other.example') }).end());
+  assertOk(await verify(redirecting, otherTarget));
+  assertOk(await verify(serve(html('<a href="05/post">x</a>', '<base href="https://blog.example/2024/">')), TARGET));
+  // A relative <base> resolves against the source first.
+  assertOk(await verify(serve(html('<a href="post">x</a>', '<base href="/2024/05/">')), 'http://source.example/2024/05/post'));
+  // The target's own fragment is ignored as well; entities in the href are decoded.
+  assertOk(await verify(serve(html(`<a href="${TARGET}#reply-3">x</a>`)), `${TARGET}#top`));
+  assertOk(await verify(serve(html('<a href="https://blog.example/p?a=1&amp;b=2">x</a>')), 'https://blog.example/p?a=1&b=2'));
+  // Case of scheme and host, and the default port, are normalised by URL parsing; the path's case is not.
+  assertOk(await verify(serve(html('<a href="HTTPS://Blog.Example:443/2024/05/post">x</a>'))));
+  assertFailed(await verify(serve(html('<a href="https://blog.example/2024/05/POST">x</a>'))), 'no-link');
+});
+
+test('a page in a legacy charset is decoded before the link is looked for', async () => {
+  const target = 'https://blog.example/caf%C3%A9';
+  const bytes = Buffer.concat([Buffer.from('<html><body><p>Caf'), Buffer.from([0xe9]), Buffer.from(' <a href="https://blog.example/caf'), Buffer.from([0xe9]), Buffer.from('">x</a></p></body></html>')]);
+  assertOk(await verify(serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=iso-8859-1' }).end(bytes)), target));
+});
+
+// --- Delete (3.2.4) and what fails -----------------------------------------------------------
+
+test('Delete: Recognizes an HTTP 410 response as a delete (and 404 alike)', async () => {
+  assertFailed(await verify(serve(html('<p>deleted</p>'), 'text/html', 410)), 'gone');
+  assertFailed(await verify('http://source.example/never-existed'), 'gone');
+});
+
+test('Delete: a 200 page saying <meta http-equiv="Status" content="410 Gone"> is a delete (webmention.rocks delete test)', async () => {
+  // A static host cannot answer 410, so webmention.rocks also takes the meta status; the old link may still be there.
+  assertFailed(await verify(serve(html(`<a href="${TARGET}">x</a>`, '<meta http-equiv="Status" content="410 Gone">'))), 'gone');
+});
+
+test('a 5xx or 429 answer is a retryable fetch failure; a 403 is not retryable', async () => {
+  assertFailed(await verify(serve('oops', 'text/plain', 503)), 'fetch-failed', true);
+  assertFailed(await verify(serve('slow down', 'text/plain', 429)), 'fetch-failed', true);
+  assertFailed(await verify(serve('no', 'text/plain', 403)), 'fetch-failed', false);
+});
+
+test('a source nobody listens on is a retryable fetch failure', async () => {
+  const dead = createHttpClient({ ...DEFAULT_HTTP_OPTIONS, userAgent: 'linkback-test', allowPrivate: true, connectTo: { 'source.example': '127.0.0.1:1' } });
+  try {
+    assertFailed(await verifySource(received('http://source.example/post'), { client: dead }), 'fetch-failed', true);
+  } finally {
+    await dead.close();
+  }
+});
