@@ -225,3 +225,173 @@ test('a source nobody listens on is a retryable fetch failure', async () => {
     await dead.close();
   }
 });
+
+// --- Webmention Display/Use: what the source says (microformats2) ----------------------------
+
+const AUTHOR_CARD = '<span class="p-author h-card"><img class="u-photo" src="/alice.jpg" alt=""> <a class="u-url p-name" href="https://alice.example/">Alice Example</a></span>';
+
+function entry(inner: string): string {
+  return html(`<article class="h-entry">${AUTHOR_CARD}${inner}<a class="u-url" href="/notes/1"><time class="dt-published" datetime="2024-05-02T10:00:00Z">2 May</time></a></article>`);
+}
+
+test('Display: The receiver recognizes that the source URL is a "comment" or "reply" to the post (u-in-reply-to)', async () => {
+  const source = serve(entry(`<a class="u-in-reply-to" href="${TARGET}">in reply to</a><div class="e-content"><p>Great <b>post</b>!</p></div>`));
+  const v = await verify(source);
+  assertOk(v);
+  assert.equal(v.property, 'in-reply-to');
+  assert.deepEqual(v.author, { name: 'Alice Example', photo: 'http://source.example/alice.jpg', url: 'https://alice.example/' });
+  assert.deepEqual(v.content, { html: '<p>Great <b>post</b>!</p>', text: 'Great post!' });
+  assert.equal(v.published, '2024-05-02T10:00:00Z');
+  assert.equal(v.url, 'http://source.example/notes/1');
+  // An entry without p-name gets its whole text as an implied name: that is not a title, and is not kept.
+  assert.equal(v.name, undefined);
+});
+
+test('Display: The receiver recognizes that the source URL is a "like" of the post (u-like-of)', async () => {
+  const v = await verify(serve(entry(`<a class="u-like-of" href="${TARGET}">liked</a>`)));
+  assertOk(v);
+  assert.equal(v.property, 'like-of');
+});
+
+test('Display: The receiver recognizes that the source URL is a "repost" of the post (u-repost-of, also as an h-cite)', async () => {
+  const v = await verify(serve(entry(`<div class="u-repost-of h-cite"><a class="u-url" href="${TARGET}">the post</a> by Bob</div>`)));
+  assertOk(v);
+  assert.equal(v.property, 'repost-of');
+});
+
+test('Display: The receiver recognizes that the source URL is an "RSVP" to the post (p-rsvp with u-in-reply-to)', async () => {
+  const v = await verify(serve(entry(`<a class="u-in-reply-to" href="${TARGET}">the event</a> <data class="p-rsvp" value="yes">I will be there</data>`)));
+  assertOk(v);
+  assert.equal(v.property, 'rsvp');
+  assert.equal(v.rsvp, 'yes');
+});
+
+test('Display: additional response types: a bookmark (u-bookmark-of) and a plain mention (a link in e-content)', async () => {
+  const bookmark = await verify(serve(entry(`<a class="u-bookmark-of" href="${TARGET}">saved</a>`)));
+  assertOk(bookmark);
+  assert.equal(bookmark.property, 'bookmark-of');
+  const mention = await verify(serve(entry(`<h1 class="p-name">On posts</h1><div class="e-content">As <a href="${TARGET}">she wrote</a>, …</div>`)));
+  assertOk(mention);
+  assert.equal(mention.property, 'mention-of');
+  assert.equal(mention.name, 'On posts');
+  // The target's fragment and the reply's fragment do not matter.
+  const reply = await verify(serve(entry(`<a class="u-in-reply-to" href="${TARGET}#comments">re</a>`)), `${TARGET}#x`);
+  assertOk(reply);
+  assert.equal(reply.property, 'in-reply-to');
+});
+
+test('Display: of several h-entries, the one replying to the target is read (a feed page)', async () => {
+  const page = html(`<div class="h-feed"><a class="p-author h-card" href="https://bob.example/">Bob</a>
+    <article class="h-entry"><p class="e-content">Unrelated <a href="https://else.example/">note</a></p></article>
+    <article class="h-entry"><a class="u-in-reply-to" href="${TARGET}">re</a><p class="e-content">The reply</p><a class="u-url" href="/r/2">#</a></article></div>`);
+  const v = await verify(serve(page));
+  assertOk(v);
+  assert.equal(v.property, 'in-reply-to');
+  assert.equal(v.content?.text, 'The reply');
+  assert.equal(v.url, 'http://source.example/r/2');
+  // The author comes from the h-feed the entry sits in (authorship algorithm).
+  assert.equal(v.author?.name, 'Bob');
+});
+
+test('Display: an author given only as a URL is read from the h-card on that author page', async () => {
+  const profile = serve(html('<div class="h-card"><a class="u-url p-name" href="/">Carol Writer</a><img class="u-photo" src="/carol.png" alt=""></div>'));
+  const v = await verify(serve(html(`<div class="h-entry"><a class="u-author" href="${profile}">me</a><p class="e-content">Hi <a href="${TARGET}">you</a></p></div>`)));
+  assertOk(v);
+  assert.deepEqual(v.author, { name: 'Carol Writer', photo: 'http://source.example/carol.png', url: 'http://source.example/' });
+  // rel=author works the same way, and an author page that is gone leaves the URL.
+  const w = await verify(serve(html(`<div class="h-entry"><p class="e-content"><a href="${TARGET}">you</a></p></div><a rel="author" href="http://source.example/nobody">me</a>`)));
+  assertOk(w);
+  assert.deepEqual(w.author, { url: 'http://source.example/nobody' });
+});
+
+test('without microformats: a verified mention with the page title, and a TrackBack\'s claimed title, excerpt and blog name', async () => {
+  const plain = await verify(serve(html(`<p><a href="${TARGET}">x</a></p>`)));
+  assertOk(plain);
+  assert.deepEqual(plain, { ok: true, property: 'mention-of', url: plain.url, name: 'A post' });
+  const trackback = await verify(serve(html(`<p><a href="${TARGET}">x</a></p>`)), TARGET, {
+    protocol: 'trackback',
+    claimed: { title: 'My <reply>', excerpt: 'I <b>disagree</b> & more', blogName: 'Dave\'s blog' },
+  });
+  assertOk(trackback);
+  assert.equal(trackback.name, 'My <reply>');
+  assert.deepEqual(trackback.content, { html: 'I &#60;b&#62;disagree&#60;/b&#62; &#38; more', text: 'I <b>disagree</b> & more' });
+  assert.deepEqual(trackback.author, { name: 'Dave\'s blog' });
+});
+
+test('Security: data from the source is filtered: scripts, handlers and javascript:/data: URLs never come out', async () => {
+  const page = html(`<div class="h-entry">
+    <a class="p-author h-card" href="javascript:alert(1)"><img class="u-photo" src="data:image/svg+xml,<svg onload=alert(1)>" alt=""><span class="p-name">Eve</span></a>
+    <a class="u-in-reply-to" href="${TARGET}">re</a><a class="u-url" href="javascript:alert(2)">#</a>
+    <div class="e-content"><p onclick="alert(3)" style="color:red">Hi<script>alert(4)</script><iframe src="https://evil.example/"></iframe><a href="javascript:alert(5)">x</a><img src="/ok.png" onerror="alert(6)"></p></div></div>`);
+  const source = serve(page);
+  const v = await verify(source);
+  assertOk(v);
+  assert.deepEqual(v.author, { name: 'Eve' });
+  assert.equal(v.url, source);
+  assert.equal(v.content?.html, '<p>Hi<a rel="nofollow ugc noopener">x</a><img src="http://source.example/ok.png" /></p>');
+});
+
+// --- Update and delete, as webmention.rocks' update and delete tests run them ----------------
+
+test('Update: Updates and stores the information from the primary object at the source URL (MUST): a re-verify reads the new version', async () => {
+  let version = 1;
+  const source = serve((_req, res) => {
+    const content = version === 1 ? 'First draft' : 'Edited: <em>better</em>';
+    res.writeHead(200, { 'content-type': 'text/html' }).end(entry(`<a class="u-in-reply-to" href="${TARGET}">re</a><div class="e-content">${content}</div>`));
+  });
+  const first = await verify(source);
+  assertOk(first);
+  assert.equal(first.content?.text, 'First draft');
+  version = 2;
+  const second = await verify(source);
+  assertOk(second);
+  assert.deepEqual(second.content, { html: 'Edited: <em>better</em>', text: 'Edited: better' });
+});
+
+test('Update: Removes the response when an update Webmention is sent and the source URL returns 200 and no link is found (SHOULD)', async () => {
+  // webmention.rocks update test 2: the post linked to two targets, then dropped one of them.
+  const part2 = 'https://blog.example/2024/05/post/part/2';
+  let removed = false;
+  const source = serve((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(html(`<div class="h-entry"><div class="e-content"><a href="${TARGET}">one</a>${removed ? '' : ` <a href="${part2}">two</a>`}</div></div>`)),
+  );
+  assertOk(await verify(source, part2));
+  removed = true;
+  assertFailed(await verify(source, part2), 'no-link');
+  assertOk(await verify(source, TARGET));
+});
+
+test('Update: webmention.rocks update test 1: a link added by an edit verifies for the new target, the old one still verifies', async () => {
+  const part2 = 'https://blog.example/2024/05/post/part/2';
+  let added = false;
+  const source = serve((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(html(`<div class="h-entry"><div class="e-content"><a href="${TARGET}">one</a>${added ? ` <a href="${part2}">two</a>` : ''}</div></div>`)),
+  );
+  assertFailed(await verify(source, part2), 'no-link');
+  added = true;
+  assertOk(await verify(source, part2));
+  assertOk(await verify(source, TARGET));
+});
+
+test('Update: Updates and stores the information from children or descendant objects at the source URL (MAY): a reply nested in a feed', async () => {
+  let text = 'old';
+  const source = serve((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(html(`<main class="h-feed"><article class="h-entry"><a class="u-in-reply-to" href="${TARGET}">re</a><p class="e-content">${text}</p></article></main>`)),
+  );
+  assertOk(await verify(source));
+  text = 'new';
+  const v = await verify(source);
+  assertOk(v);
+  assert.equal(v.content?.text, 'new');
+});
+
+test('Delete: webmention.rocks delete test 1: verified first, then the source answers 410 Gone', async () => {
+  let deleted = false;
+  const source = serve((_req, res) => {
+    if (deleted) res.writeHead(410, { 'content-type': 'text/html' }).end(html('<p>This post was deleted.</p>'));
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(entry(`<a class="u-in-reply-to" href="${TARGET}">re</a>`));
+  });
+  assertOk(await verify(source));
+  deleted = true;
+  assertFailed(await verify(source), 'gone');
+});

@@ -33,12 +33,22 @@ const MAX_NAME = 500;
 const MAX_CONTENT_HTML = 100_000;
 const MAX_CONTENT_TEXT = 50_000;
 
-/** Parses microformats; a document the parser cannot take (it throws on some hostile or odd markup) has none. */
+/**
+ * Parses microformats with `base` as the document's base URL (the caller resolved <base href> already); a document
+ * the parser cannot take (it throws on some hostile or odd markup) has none.
+ */
 export function parseMicroformats(html: string, base: string): Parsed | null {
   try {
     return mf2(html, { baseUrl: base });
   } catch {
-    return null;
+    // microformats-parser 2.0.6 takes <base href> as is and throws when it is relative (<base href="/blog/">);
+    // `base` is that href resolved, so the same document without its <base> element parses to the same result.
+    if (!/<base\b/i.test(html)) return null;
+    try {
+      return mf2(html.replace(/<base\b/gi, '<x-base'), { baseUrl: base });
+    } catch {
+      return null;
+    }
   }
 }
 
@@ -48,11 +58,11 @@ export function readEntry(parsed: Parsed, target: string, base: string): Entry |
   if (candidates.length === 0) return null;
   for (const { item, feed } of candidates) {
     const kind = KINDS.find((k) => (item.properties[k] ?? []).some((v) => urlOf(v, base) === target));
-    if (kind !== undefined) return describe(item, feed, parsed, kind, base);
+    if (kind !== undefined) return describe(item, feed, parsed, kind, target, base);
   }
   const linking = candidates.find(({ item }) => contentLinks(item, target, base));
   const chosen = linking ?? candidates[0];
-  return chosen ? describe(chosen.item, chosen.feed, parsed, 'mention-of', base) : null;
+  return chosen ? describe(chosen.item, chosen.feed, parsed, 'mention-of', target, base) : null;
 }
 
 interface Candidate {
@@ -105,7 +115,7 @@ function contentLinks(item: Item, target: string, base: string): boolean {
   return content !== undefined && typeof content === 'object' && 'html' in content && readHtml(content.html, base, target).linked;
 }
 
-function describe(item: Item, feed: Item | undefined, parsed: Parsed, kind: Entry['property'], base: string): Entry {
+function describe(item: Item, feed: Item | undefined, parsed: Parsed, kind: Entry['property'], target: string, base: string): Entry {
   const props = item.properties;
   const entry: Entry = { property: kind };
   const rsvp = text(props.rsvp?.[0])?.trim().toLowerCase();
@@ -120,7 +130,8 @@ function describe(item: Item, feed: Item | undefined, parsed: Parsed, kind: Entr
   if (name !== undefined && (content === undefined || !sameText(name, content.text))) entry.name = name;
   const published = clean(text(props.published?.[0]), 64);
   if (published !== undefined) entry.published = published;
-  const url = props.url?.map((v) => urlOf(v, base)).find((u) => u !== undefined);
+  // The implied u-url of an entry whose only link is the target is the target: not the mention's own URL.
+  const url = props.url?.map((v) => urlOf(v, base)).find((u) => u !== undefined && u !== target);
   if (url !== undefined) entry.url = url;
   const author = readAuthor(props.author?.[0] ?? feed?.properties.author?.[0], parsed, base);
   if (author) entry.author = author;
@@ -180,4 +191,23 @@ function clean(value: string | undefined, max: number, collapse = true): string 
 function sameText(name: string, content: string): boolean {
   const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
   return norm(content) !== '' && norm(name).includes(norm(content));
+}
+
+/**
+ * The author's h-card on their own page, when an entry names its author only by URL (the authorship algorithm's
+ * "author page"): a top-level h-card whose url is the page (or the URL we were given), else the page's only
+ * top-level h-card. Pure; undefined when there is none.
+ */
+export function authorFromPage(html: string, pageUrl: string, authorUrl: string): Author | undefined {
+  const parsed = parseMicroformats(html, pageUrl);
+  if (parsed === null) return undefined;
+  const cards = parsed.items.filter((item) => item.type?.includes('h-card'));
+  const own = cards.find((card) => {
+    const url = cardAuthor(card, pageUrl).url;
+    return url !== undefined && (url === pageUrl || url === authorUrl);
+  });
+  const card = own ?? (cards.length === 1 ? cards[0] : undefined);
+  if (card === undefined) return undefined;
+  const author = cardAuthor(card, pageUrl);
+  return { ...author, url: author.url ?? authorUrl };
 }

@@ -5,8 +5,8 @@
 import { sniff, SNIFF_BYTES } from '../../site/charset.ts';
 import { decodeBody } from '../../targets/decode.ts';
 import { FetchError, header, type HttpClient, type HttpResponse } from '../../net/types.ts';
-import type { Received, Verification } from '../types.ts';
-import { parseMicroformats, readEntry, type Entry } from './entry.ts';
+import type { Author, Received, Verification } from '../types.ts';
+import { authorFromPage, parseMicroformats, readEntry, type Entry } from './entry.ts';
 import { comparableTarget, jsonLinks, mediaKind, readHtml, textLinks } from './links.ts';
 import { escapeHtml } from './sanitize.ts';
 
@@ -18,6 +18,8 @@ export interface VerifySourceDeps {
   signal?: AbortSignal;
   /** Bytes of the source read at most (decoded); a link further down is not seen. Default 1 MiB. */
   maxBytes?: number;
+  /** Fetch the author's page when the entry names its author by URL only (the authorship algorithm). Default true. */
+  authorPage?: boolean;
 }
 
 export const DEFAULT_SOURCE_BYTES = 1024 * 1024;
@@ -38,7 +40,33 @@ export async function verifySource(received: Received, deps: VerifySourceDeps): 
     if (error instanceof FetchError) return fetchFailure(error);
     throw error;
   }
-  return judgeSource(received, response);
+  const verification = judgeSource(received, response);
+  if (deps.authorPage === false || !verification.ok) return verification;
+  const author = verification.author;
+  if (author?.url === undefined || author.name !== undefined || author.photo !== undefined) return verification;
+  const found = await fetchAuthor(author.url, deps);
+  return found ? { ...verification, author: found } : verification;
+}
+
+/** Author pages are profiles: small. */
+const AUTHOR_PAGE_BYTES = 256 * 1024;
+
+/** The h-card on an author page, through the same guarded client; any failure just leaves the URL. */
+async function fetchAuthor(url: string, deps: VerifySourceDeps): Promise<Author | undefined> {
+  try {
+    const response = await deps.client.request({
+      method: 'GET',
+      url,
+      headers: { accept: 'text/html, application/xhtml+xml;q=0.9' },
+      maxBytes: AUTHOR_PAGE_BYTES,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    if (response.status !== 200 || mediaKind(header(response, 'content-type')) !== 'html') return undefined;
+    return authorFromPage(decodeBody(response.body, header(response, 'content-type')), response.url, url);
+  } catch (error) {
+    if (error instanceof FetchError) return undefined;
+    throw error;
+  }
 }
 
 /** Why a fetch gave no answer, as a Verification: what may succeed later is retryable. */

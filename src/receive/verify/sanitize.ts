@@ -52,9 +52,9 @@ function absolute(attribs: sanitizeHtml.Attributes, name: string, base: string):
   const trimmed = value.trim();
   // Only relative references are resolved; anything with a scheme is left for the scheme allowlist to judge.
   if (/^[a-z][a-z0-9+.-]*:/i.test(trimmed) || trimmed.startsWith('//')) return attribs;
-  const url = parseHttp(trimmed, base);
-  const { [name]: _dropped, ...rest } = attribs;
-  return url === null ? rest : { ...rest, [name]: url.href };
+  const url = parseHttp(trimmed, base)?.href;
+  // Rebuilt in the same order, the attribute dropped when it does not resolve to http(s).
+  return Object.fromEntries(Object.entries(attribs).flatMap(([key, v]) => (key !== name ? [[key, v]] : url === undefined ? [] : [[key, url]])));
 }
 
 /** Escapes plain text for HTML (content that came as text: a p-content, a TrackBack excerpt). */
