@@ -395,3 +395,11 @@ test('Delete: webmention.rocks delete test 1: verified first, then the source an
   deleted = true;
   assertFailed(await verify(source), 'gone');
 });
+
+test('Display: classic microformats (hentry, vcard, entry-content) are read as well, as older WordPress themes mark posts up', async () => {
+  const v = await verify(serve(html(`<div class="hentry"><span class="author vcard"><a class="url fn" href="https://old.example/">Old Blogger</a></span><div class="entry-content"><p>See <a href="${TARGET}">this</a>.</p></div></div>`)));
+  assertOk(v);
+  assert.equal(v.property, 'mention-of');
+  assert.deepEqual(v.author, { name: 'Old Blogger', url: 'https://old.example/' });
+  assert.equal(v.content?.text, 'See this.');
+});

@@ -31,6 +31,9 @@ const LINKING_ATTRIBUTES: Record<string, readonly string[]> = {
   del: ['cite'],
 };
 
+/** A class list naming a microformats root: h-* (mf2), or the classic names microformats-parser reads as h-entry/h-feed/h-card. */
+const MICROFORMAT_ROOT = /(?:^|\s)(?:h-[a-z0-9]|(?:hentry|hfeed|vcard)(?:\s|$))/i;
+
 /** Text kept for the document's <title> (a fallback name); titles are short, junk is cut. */
 const MAX_TITLE = 500;
 
@@ -40,6 +43,8 @@ export interface HtmlFacts {
   metaStatus?: number;
   /** The document's base: <base href> resolved against the source's URL, else that URL. */
   base: string;
+  /** Some element has a microformats root class (h-*, or the classic hentry, hfeed, vcard): worth parsing for. */
+  microformats: boolean;
   title?: string;
 }
 
@@ -72,7 +77,7 @@ function srcsetUrls(srcset: string): string[] {
 }
 
 export function readHtml(html: string, sourceUrl: string, target: string): HtmlFacts {
-  const facts: HtmlFacts = { linked: false, base: sourceUrl };
+  const facts: HtmlFacts = { linked: false, base: sourceUrl, microformats: false };
   let baseSeen = false;
   let inTitle = false;
   let title = '';
@@ -92,6 +97,7 @@ export function readHtml(html: string, sourceUrl: string, target: string): HtmlF
           return;
         }
         if (name === 'title' && title === '') inTitle = true;
+        if (!facts.microformats && attribs.class !== undefined && MICROFORMAT_ROOT.test(attribs.class)) facts.microformats = true;
         if (facts.linked) return;
         for (const attribute of LINKING_ATTRIBUTES[name] ?? []) {
           const value = attribs[attribute];
