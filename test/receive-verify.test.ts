@@ -403,3 +403,17 @@ test('Display: classic microformats (hentry, vcard, entry-content) are read as w
   assert.deepEqual(v.author, { name: 'Old Blogger', url: 'https://old.example/' });
   assert.equal(v.content?.text, 'See this.');
 });
+
+test('microformats are read from the first 256 K characters only (the parser\'s CPU cost); the link check reads the whole body', async () => {
+  const padding = `<p>${'x'.repeat(1000)}</p>`.repeat(300);
+  const late = html(`${padding}<div class="h-entry"><span class="p-author h-card">Late Author</span><a class="u-like-of" href="${TARGET}">like</a></div>`);
+  const v = await verify(serve(late));
+  assertOk(v);
+  assert.equal(v.property, 'mention-of');
+  assert.equal(v.author, undefined);
+  const early = html(`<div class="h-entry"><span class="p-author h-card">Early Author</span><a class="u-like-of" href="${TARGET}">like</a></div>${padding}`);
+  const w = await verify(serve(early));
+  assertOk(w);
+  assert.equal(w.property, 'like-of');
+  assert.equal(w.author?.name, 'Early Author');
+});
