@@ -9,7 +9,6 @@ import { createRateLimiter } from './accept/limits.ts';
 import { receiverRoutes } from './http/routes.ts';
 import type { Route } from './http/server.ts';
 import { createReceiverServer } from './http/server.ts';
-import { interimVerify } from './interim-verify.ts';
 import { startWorkers } from './queue/workers.ts';
 import type { Verifier, WorkerEvent } from './queue/workers.ts';
 import type { ReceiverStore } from './types.ts';
@@ -45,7 +44,9 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   const now = deps.now ?? (() => new Date());
   const store = deps.store ?? await (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
   const client = deps.verify ? undefined : createClientFor(options);
-  const verify: Verifier = deps.verify ?? ((received, signal) => interimVerify(received, { client: client!, signal }));
+  // Loaded here, not at the top: the parsers and the sanitiser are for serve only, not every command's cold start.
+  const verifySource = deps.verify ? undefined : (await import('./verify/index.ts')).verifySource;
+  const verify: Verifier = deps.verify ?? ((received, signal) => verifySource!(received, { client: client!, signal }));
   try {
     for (const origin of options.sites) await store.ensureSite(origin);
   } catch (error) {
