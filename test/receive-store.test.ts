@@ -42,7 +42,7 @@ async function verifyOnce(store: ReceiverStore, received: Received, verification
   return store.complete(job.id, verification, now);
 }
 
-test('an update replaces the mention (one row per site, source and target) and keeps the moderator\'s status', async (t) => {
+test('an update replaces the mention (one row per site, source and target) and keeps the moderator\'s status', { timeout: 120_000 }, async (t) => {
   const { store } = await open(t);
   const first = await verifyOnce(store, claimOf(1), mention('first'), at(0));
   assert.equal(first?.status, 'pending');
@@ -59,7 +59,7 @@ test('an update replaces the mention (one row per site, source and target) and k
   assert.equal(await store.isApprovedDomain(SITE, 'elsewhere.example'), false);
 });
 
-test('a source gone (410) or no longer linking marks the mention deleted, never removes it; linking again brings it back as pending', async (t) => {
+test('a source gone (410) or no longer linking marks the mention deleted, never removes it; linking again brings it back as pending', { timeout: 120_000 }, async (t) => {
   const { store } = await open(t);
   const stored = await verifyOnce(store, claimOf(1), mention('hello'), at(0));
   const gone = await verifyOnce(store, claimOf(1), { ok: false, code: 'gone', reason: 'source answered 410', retryable: false }, at(1));
@@ -78,7 +78,7 @@ test('a source gone (410) or no longer linking marks the mention deleted, never 
   assert.equal((await store.mentions({})).length, 1);
 });
 
-test('a repeat of a claim still queued is the same job; one already taken gets a new one', async (t) => {
+test('a repeat of a claim still queued is the same job; one already taken gets a new one', { timeout: 120_000 }, async (t) => {
   const { store } = await open(t);
   const a = await store.enqueue(claimOf(1));
   const b = await store.enqueue(claimOf(1, { clientAddress: '192.0.2.9' }));
@@ -91,7 +91,7 @@ test('a repeat of a claim still queued is the same job; one already taken gets a
   assert.equal(await store.queueDepth(), 2);
 });
 
-test('claim leases: a taken job is not taken again before its lease ends, then it is (a crashed worker), then dead-lettered', async (t) => {
+test('claim leases: a taken job is not taken again before its lease ends, then it is (a crashed worker), then dead-lettered', { timeout: 120_000 }, async (t) => {
   const { store } = await open(t, 3);
   const one = await store.enqueue(claimOf(1));
   const two = await store.enqueue(claimOf(2));
@@ -114,7 +114,7 @@ test('claim leases: a taken job is not taken again before its lease ends, then i
   assert.equal((await store.mentions({}))[0]?.status, 'pending');
 });
 
-test('retry: not due before its backoff, then taken again; dead after maxAttempts', async (t) => {
+test('retry: not due before its backoff, then taken again; dead after maxAttempts', { timeout: 120_000 }, async (t) => {
   const { store } = await open(t, 2);
   const job = await store.enqueue(claimOf(1));
   await store.claim('w', at(0), 1000);
@@ -129,7 +129,7 @@ test('retry: not due before its backoff, then taken again; dead after maxAttempt
   assert.equal(await store.queueDepth(), 0);
 });
 
-test('sites: ensureSite is idempotent and keeps its read token; mentions filter and page newest first', async (t) => {
+test('sites: ensureSite is idempotent and keeps its read token; mentions filter and page newest first', { timeout: 120_000 }, async (t) => {
   const { store } = await open(t);
   const site = await store.ensureSite(SITE);
   assert.ok(site.readToken.length >= 32);
@@ -142,7 +142,7 @@ test('sites: ensureSite is idempotent and keeps its read token; mentions filter 
   assert.equal((await store.mentions({ since: at(2).toISOString() })).length, 2);
 });
 
-test('a database from a newer linkback (an unknown migration) is refused with DB_UNUSABLE, not used', async (t) => {
+test('a database from a newer linkback (an unknown migration) is refused with DB_UNUSABLE, not used', { timeout: 120_000 }, async (t) => {
   const { store, file } = await open(t);
   await store.close();
   const raw = new Database(file);

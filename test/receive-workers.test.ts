@@ -41,7 +41,7 @@ function events() {
   };
 }
 
-test('a source that never answers holds one worker until its deadline; the other worker verifies everything else meanwhile', async (t) => {
+test('a source that never answers holds one worker until its deadline; the other worker verifies everything else meanwhile', { timeout: 120_000 }, async (t) => {
   const store = await open(t);
   const log = events();
   // Ignores its signal on purpose: the deadline must free the worker anyway.
@@ -60,7 +60,7 @@ test('a source that never answers holds one worker until its deadline; the other
   assert.equal(await store.queueDepth(), 1, 'stopping put the silent one back in the queue');
 });
 
-test('at its deadline a verification is a retryable failure, retried after the backoff and dead after maxAttempts', async (t) => {
+test('at its deadline a verification is a retryable failure, retried after the backoff and dead after maxAttempts', { timeout: 120_000 }, async (t) => {
   const store = await open(t);
   const log = events();
   const job = await store.enqueue(claimOf('silent'));
@@ -74,7 +74,7 @@ test('at its deadline a verification is a retryable failure, retried after the b
   assert.equal(dead?.attempts, 3);
 });
 
-test('a job taken by a worker that crashed is taken again once its lease ends, and verified once', async (t) => {
+test('a job taken by a worker that crashed is taken again once its lease ends, and verified once', { timeout: 120_000 }, async (t) => {
   const store = await open(t);
   const log = events();
   const job = await store.enqueue(claimOf('p'));
@@ -91,7 +91,7 @@ test('a job taken by a worker that crashed is taken again once its lease ends, a
   assert.equal((await store.mentions({}))[0]?.property, 'like-of');
 });
 
-test('a verifier that throws is a retryable failure, not a dead worker', async (t) => {
+test('a verifier that throws is a retryable failure, not a dead worker', { timeout: 120_000 }, async (t) => {
   const store = await open(t);
   const log = events();
   await store.enqueue(claimOf('boom'));
