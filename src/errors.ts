@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'STATE_VERSION' // the state file was written by a newer linkback
   | 'STATE_LOCKED' // another linkback run holds the state lock
   | 'STATE_UNWRITABLE' // the state cannot be written (permissions, disk full)
+  | 'REMOTE_FAILED' // mentions export --from: the remote read API could not be read (refused, down, not jf2)
+  | 'EXPORT_UNWRITABLE' // mentions export: the output file cannot be written
   | 'ABORTED'; // the run was interrupted (SIGINT/SIGTERM)
 
 export class LinkbackError extends Error {

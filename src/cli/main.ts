@@ -103,6 +103,8 @@ function reportFatal(error: unknown, io: CliIo): number {
         return EXIT.usage;
       case 'ABORTED':
         return EXIT.sigint;
+      case 'REMOTE_FAILED':
+        return EXIT.failed;
       default:
         return EXIT.state;
     }
