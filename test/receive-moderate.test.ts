@@ -76,3 +76,23 @@ test('moderation actions and the webhook trigger', () => {
   assert.equal(newlyApproved('approved', 'approved'), false);
   assert.equal(newlyApproved('pending', 'spam'), false);
 });
+
+test('moderateVerified: a new mention from a domain approved before is approved and reported as newly approved', async () => {
+  const { MemoryStore, sample } = await import('./fixtures/receive/memory-store.ts');
+  const { moderateVerified } = await import('../src/receive/moderate/apply.ts');
+  const store = new MemoryStore();
+  store.add(sample(1, { source: 'https://friend.example/old', status: 'approved' }));
+  const fresh = store.add(sample(2, { source: 'https://friend.example/new', status: 'pending' }));
+  const stranger = store.add(sample(3, { source: 'https://stranger.example/p', status: 'pending' }));
+  const now = new Date('2026-03-01T00:00:00Z');
+  const a = await moderateVerified(store, DEFAULT_RULES, fresh, now);
+  assert.equal(a.mention.status, 'approved');
+  assert.equal(a.newlyApproved, true);
+  assert.equal((await store.mention(2))?.status, 'approved');
+  const b = await moderateVerified(store, DEFAULT_RULES, stranger, now);
+  assert.equal(b.mention.status, 'pending');
+  assert.equal(b.newlyApproved, false);
+  const c = await moderateVerified(store, rules({ block: ['friend.example'] }), { ...fresh, status: 'approved' }, now);
+  assert.equal(c.mention.status, 'spam');
+  assert.equal((await store.mention(2))?.status, 'spam');
+});
