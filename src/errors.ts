@@ -10,9 +10,12 @@ export type ErrorCode =
   | 'STATE_VERSION' // the state file was written by a newer linkback
   | 'STATE_LOCKED' // another linkback run holds the state lock
   | 'STATE_UNWRITABLE' // the state cannot be written (permissions, disk full)
+  | 'ABORTED' // the run was interrupted (SIGINT/SIGTERM)
+  | 'DB_DRIVER_MISSING' // `serve`: the SQLite driver (better-sqlite3, an optional dependency) is not installed
+  | 'DB_UNUSABLE' // `serve`: the mentions database cannot be opened or migrated (permissions, corrupt, newer format)
+  | 'LISTEN_FAILED' // `serve`: the port cannot be listened on (in use, not allowed)
   | 'REMOTE_FAILED' // mentions export --from: the remote read API could not be read (refused, down, not jf2)
-  | 'EXPORT_UNWRITABLE' // mentions export: the output file cannot be written
-  | 'ABORTED'; // the run was interrupted (SIGINT/SIGTERM)
+  | 'EXPORT_UNWRITABLE'; // mentions export: the output file cannot be written
 
 export class LinkbackError extends Error {
   readonly code: ErrorCode;
