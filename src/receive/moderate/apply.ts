@@ -19,3 +19,29 @@ export async function moderateVerified(store: ReceiverStore, rules: ModerationRu
   const updated = (await store.setStatus(stored.id, status, now)) ?? { ...stored, status };
   return { mention: updated, newlyApproved: newlyApproved(before, updated.status) };
 }
+
+/**
+ * The store the workers write through: complete() stores the verification, then moderates it, so every verified
+ * mention gets its status by the rules without the queue knowing about moderation. A crash between the two leaves
+ * the mention pending (a moderator sees it), never lost.
+ */
+export function moderatedStore(
+  store: ReceiverStore,
+  rules: ModerationRules,
+  onApproved: (mention: Mention) => void = () => {},
+): ReceiverStore {
+  const complete: ReceiverStore['complete'] = async (jobId, verification, now) => {
+    const stored = await store.complete(jobId, verification, now);
+    if (!stored || !verification.ok) return stored;
+    const moderated = await moderateVerified(store, rules, stored, now);
+    if (moderated.newlyApproved) onApproved(moderated.mention);
+    return moderated.mention;
+  };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'complete') return complete;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

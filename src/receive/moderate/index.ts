@@ -95,3 +95,14 @@ export function statusAfter(action: ModerationAction): MentionStatus {
 export function newlyApproved(before: MentionStatus | undefined, after: MentionStatus): boolean {
   return after === 'approved' && before !== 'approved';
 }
+
+/** The rules from the settings (`approve`, `allowDomains`, `blockDomains`). */
+export function rulesFrom(settings: { approve: 'known' | 'all' | 'none'; allowDomains: readonly string[]; blockDomains: readonly string[] }): ModerationRules {
+  return {
+    allow: settings.allowDomains,
+    block: settings.blockDomains,
+    blockAction: 'spam',
+    approveKnownDomains: settings.approve !== 'none',
+    defaultStatus: settings.approve === 'all' ? 'approved' : 'pending',
+  };
+}

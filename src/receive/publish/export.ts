@@ -10,9 +10,9 @@ import { header, type HttpClient } from '../../net/types.ts';
 import type { Mention, ReceiverStore } from '../types.ts';
 import { jf2Feed, type Jf2Entry, type Jf2Feed } from './jf2.ts';
 
-/** All approved mentions of one site (origin) or of every site, newest first. */
-export async function feedFromStore(store: ReceiverStore, site?: string): Promise<Jf2Feed> {
-  const origins = site === undefined ? (await store.sites()).map((s) => s.origin) : [site];
+/** All approved mentions of these sites (origins; default every site), newest first. */
+export async function feedFromStore(store: ReceiverStore, sites?: readonly string[]): Promise<Jf2Feed> {
+  const origins = sites ?? (await store.sites()).map((s) => s.origin);
   const mentions: Mention[] = [];
   for (const origin of origins) mentions.push(...(await store.mentions({ site: origin, status: 'approved' })));
   mentions.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt) || b.id - a.id);
