@@ -7,13 +7,18 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import { adminRoute, type AdminContext } from '../src/receive/publish/admin.ts';
-import type { Mention } from '../src/receive/types.ts';
-import { MemoryStore, sample } from './fixtures/receive/memory-store.ts';
-import { serveRoutes } from './fixtures/receive/route-server.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSettings } from '../src/options.ts';
+import type { WebhookResult } from '../src/receive/publish/webhook.ts';
+import { startReceiver } from '../src/receive/serve.ts';
+import type { Received, Verification } from '../src/receive/types.ts';
+import { close, listen, sendWebmention } from './receive-helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = 'browser-admin-token-4f1c2e';
+const SITE = 'https://blog.example';
 const XSS_CONTENT = '<p>nice post</p><script>window.__xss = "script"</script><img src="x" onerror="window.__xss = \'img\'"><svg onload="window.__xss=\'svg\'"></svg><a href="javascript:window.__xss=\'link\'">click</a>';
 const XSS_NAME = '<img src=x onerror="window.__xss=\'name\'">Mallory';
 
@@ -42,21 +47,52 @@ async function attackerSite(action: string) {
 }
 
 test('moderation page in Chromium: log in, approve, mark spam; stored XSS does not run; cross-site POST refused', { skip: !existsSync(CHROMIUM) && `no ${CHROMIUM}`, timeout: 300_000 }, async (t) => {
-  const store = new MemoryStore();
-  store.add(sample(1, { status: 'pending', author: { name: XSS_NAME, url: 'javascript:window.__xss="author"' }, content: { html: XSS_CONTENT, text: 'nice post' } }));
-  store.add(sample(2, { status: 'pending' }));
-  store.add(sample(3, { status: 'pending', source: 'https://spammy.example/buy' }));
-  const approved: Mention[] = [];
-  const ctx: AdminContext = { store, adminToken: ADMIN, now: () => new Date(), onApproved: (m) => approved.push(m) };
-  const server = await serveRoutes([(req) => adminRoute(req, ctx)]);
-  const mention = (id: number) => `${server.url}/admin/mentions/${id}`;
-  const attacker = await attackerSite(mention(1));
+  // The real receiver (SQLite store, queue, workers, server). The verifier stands in for a broken sanitiser: it
+  // stores the payload as it came, so what is tested is the page's own escaping and sanitising.
+  const dir = await mkdtemp(join(tmpdir(), 'linkback-admin-'));
+  const verified: number[] = [];
+  let allVerified: () => void = () => {};
+  const three = new Promise<void>((resolve) => (allVerified = resolve));
+  const hooked: WebhookResult[] = [];
+  let hookAnswered: () => void = () => {};
+  const firstHook = new Promise<void>((resolve) => (hookAnswered = resolve));
+  const hook = await listen((_req, res) => void res.writeHead(204).end());
+  const receiver = await startReceiver(
+    parseSettings({ sites: [SITE], port: 0, db: join(dir, 'm.db'), rateClient: 0, rateSource: 0, adminToken: ADMIN, allowPrivate: true, webhook: `${hook.origin}/build` }),
+    {
+      verify: async (received: Received): Promise<Verification> => received.source.endsWith('/xss')
+        ? { ok: true, property: 'in-reply-to', author: { name: XSS_NAME, url: 'javascript:window.__xss="author"' }, content: { html: XSS_CONTENT, text: 'nice post' } }
+        : { ok: true, property: 'mention-of', content: { html: '<p>fine</p>', text: 'fine' } },
+      onWorkerEvent: (event) => {
+        if (event.type === 'done' && verified.push(event.job.id) === 3) allVerified();
+      },
+      onWebhook: (result) => {
+        hooked.push(result);
+        hookAnswered();
+      },
+    },
+  );
   const browser = await launch();
+  const attacker = { close: async () => {}, url: '' };
   t.after(async () => {
     await browser.close();
     await attacker.close();
-    await server.close();
+    await receiver.close();
+    await close(hook.server);
+    await rm(dir, { recursive: true, force: true });
   });
+  for (const source of ['https://x.example/xss', 'https://fine.example/two', 'https://spammy.example/buy']) {
+    assert.equal((await sendWebmention(`${receiver.url}/blog.example/webmention`, source, `${SITE}/post/`) as { status: number }).status, 202);
+  }
+  await three;
+  const idOf = async (source: string) => (await receiver.store.mentions({})).find((m) => m.source === source)?.id ?? -1;
+  const [xss, two, spammy] = [await idOf('https://x.example/xss'), await idOf('https://fine.example/two'), await idOf('https://spammy.example/buy')];
+  const statusOf = async (id: number) => (await receiver.store.mention(id))?.status;
+  assert.deepEqual([await statusOf(xss), await statusOf(two), await statusOf(spammy)], ['pending', 'pending', 'pending']);
+  assert.match((await receiver.store.mention(xss))?.content?.html ?? '', /<script>/, 'the payload is in the store as it came');
+  const server = { url: receiver.url };
+  const mention = (id: number) => `${server.url}/admin/mentions/${id}`;
+  Object.assign(attacker, await attackerSite(mention(xss)));
   const page = await browser.newPage();
   page.setDefaultTimeout(60_000);
   const dialogs: string[] = [];
@@ -69,7 +105,7 @@ test('moderation page in Chromium: log in, approve, mark spam; stored XSS does n
   await page.goto(`${server.url}/admin`);
   await page.fill('input[name="token"]', ADMIN);
   await Promise.all([page.waitForURL(`${server.url}/admin`), page.click('button[type="submit"]')]);
-  await page.waitForSelector('#mention-1');
+  await page.waitForSelector(`#mention-${xss}`);
   const cookies = await page.context().cookies();
   const session = cookies.find((c) => c.name === 'lb_admin');
   assert.ok(session);
@@ -79,44 +115,45 @@ test('moderation page in Chromium: log in, approve, mark spam; stored XSS does n
 
   // The stored payload is shown as text, and nothing of it ran.
   assert.equal(await page.evaluate('window.__xss'), undefined);
-  assert.equal(await page.locator('#mention-1 script, #mention-1 img, #mention-1 svg, #mention-1 [onerror], #mention-1 [onload]').count(), 0);
-  assert.equal(await page.locator('#mention-1 a[href^="javascript:"]').count(), 0);
-  assert.match(await page.locator('#mention-1').innerText(), /<img src=x onerror="window.__xss='name'">Mallory/);
-  assert.match(await page.locator('#mention-1 .content').innerText(), /nice post/);
+  assert.equal(await page.locator(`#mention-${xss} :is(script, img, svg, iframe, [onerror], [onload])`).count(), 0);
+  assert.equal(await page.locator(`#mention-${xss} a[href^="javascript:"]`).count(), 0);
+  assert.match(await page.locator(`#mention-${xss}`).innerText(), /<img src=x onerror="window.__xss='name'">Mallory/);
+  assert.match(await page.locator(`#mention-${xss} .content`).innerText(), /nice post/);
   assert.deepEqual(dialogs, []);
 
   // Approve #2 and mark #3 spam with the page's buttons.
-  await Promise.all([page.waitForURL(/\/admin\?status=pending$/), page.click('#mention-2 button[value="approve"]')]);
-  await Promise.all([page.waitForURL(/\/admin\?status=pending$/), page.click('#mention-3 button[value="spam"]')]);
-  assert.equal((await store.mention(2))?.status, 'approved');
-  assert.equal((await store.mention(3))?.status, 'spam');
-  assert.equal((await store.mention(1))?.status, 'pending');
-  assert.deepEqual(approved.map((m) => m.id), [2]);
-  assert.equal(await page.locator('#mention-2').count(), 0, 'approved ones leave the pending list');
+  await Promise.all([page.waitForURL(/\/admin\?status=pending$/), page.click(`#mention-${two} button[value="approve"]`)]);
+  await Promise.all([page.waitForURL(/\/admin\?status=pending$/), page.click(`#mention-${spammy} button[value="spam"]`)]);
+  assert.equal(await statusOf(two), 'approved');
+  assert.equal(await statusOf(spammy), 'spam');
+  assert.equal(await statusOf(xss), 'pending');
+  assert.equal(await page.locator(`#mention-${two}`).count(), 0, 'approved ones leave the pending list');
   await page.goto(`${server.url}/admin?status=approved`);
-  assert.equal(await page.locator('#mention-2').count(), 1);
+  assert.equal(await page.locator(`#mention-${two}`).count(), 1);
 
   // Another site's page, in the same logged-in browser, posts a form without the CSRF token: refused, nothing changes.
-  const [refused] = await Promise.all([page.waitForResponse(mention(1)), page.goto(attacker.url)]);
+  const [refused] = await Promise.all([page.waitForResponse(mention(xss)), page.goto(attacker.url)]);
   assert.ok(refused.status() === 401 || refused.status() === 403, `status ${refused.status()}`);
-  assert.equal((await store.mention(1))?.status, 'pending');
+  assert.equal(await statusOf(xss), 'pending');
 
   // Even from the page's own origin, a POST without the token bound to the session is refused.
   // (A form of its own, without the csrf field: the page's CSP lets forms post only here, and blocks fetch.)
   await page.goto(`${server.url}/admin`);
   const [sameOrigin] = await Promise.all([
-    page.waitForResponse(mention(1)),
+    page.waitForResponse(mention(xss)),
     // A string: the test is type-checked without the DOM library.
     page.evaluate(`(() => {
       const form = document.createElement('form');
       form.method = 'post';
-      form.action = ${JSON.stringify(mention(1))};
+      form.action = ${JSON.stringify(mention(xss))};
       form.innerHTML = '<input name="action" value="approve">';
       document.body.append(form);
       form.submit();
     })()`),
   ]);
   assert.equal(sameOrigin.status(), 403);
-  assert.equal((await store.mention(1))?.status, 'pending');
-  assert.deepEqual(approved.map((m) => m.id), [2]);
+  assert.equal(await statusOf(xss), 'pending');
+  // One approval, one webhook call (sent in the background).
+  await firstHook;
+  assert.deepEqual(hooked.map((r) => [r.ok, r.mentionId]), [[true, two]]);
 });
