@@ -11,6 +11,7 @@ const XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script><a href="jav
 
 function setup(now = new Date('2026-02-01T00:00:00Z')) {
   const store = new MemoryStore();
+  void store.ensureSite('https://blog.example.org');
   store.add(sample(1, { status: 'pending', author: { name: '<script>alert("name")</script>', url: 'javascript:alert(5)' }, content: { html: XSS, text: 'hi' } }));
   store.add(sample(2, { status: 'pending' }));
   const approved: Mention[] = [];
@@ -74,6 +75,7 @@ test('the page escapes what strangers wrote and shows content only sanitised; CS
   assert.match(page.text, /&lt;script&gt;alert\(&quot;name&quot;\)&lt;\/script&gt;/);
   assert.match(page.text, /<p>hi<\/p>/);
   assert.match(page.text, /pending \(2\)/);
+  assert.match(page.text, /https:\/\/blog\.example\.org: <code>read-1-https:\/\/blog\.example\.org<\/code>/);
   assert.equal(escapeHtml(`<a href="x" title='y'>&`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;');
   assert.equal(sanitiseForAdmin('<a href="https://ok.example/">ok</a>'), '<a href="https://ok.example/" rel="noopener noreferrer nofollow ugc">ok</a>');
 });

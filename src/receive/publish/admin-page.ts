@@ -3,7 +3,7 @@
 // so a row stored before (or despite) the verify step's sanitiser still cannot run anything. The page's
 // Content-Security-Policy (admin.ts) forbids scripts and remote images as a last line.
 import sanitizeHtml from 'sanitize-html';
-import type { Mention, MentionStatus } from '../types.ts';
+import type { Mention, MentionStatus, Site } from '../types.ts';
 
 export const STATUSES: readonly MentionStatus[] = ['pending', 'approved', 'spam', 'deleted'];
 
@@ -70,6 +70,8 @@ export interface ListView {
   csrf: string;
   page: number;
   hasMore: boolean;
+  /** With their read tokens: where else would the owner find them. */
+  sites: readonly Site[];
   flash?: string;
 }
 
@@ -113,7 +115,10 @@ export function listPage(view: ListView): string {
 <form method="post" action="/admin/logout" style="float:right;margin-top:-2rem"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><button type="submit">Log out</button></form>
 ${view.flash ? `<p class="flash" role="status">${escapeHtml(view.flash)}</p>` : ''}
 ${view.mentions.length === 0 ? '<p>Nothing here.</p>' : view.mentions.map((m) => mentionArticle(m, view)).join('\n')}
-<p>${paging}</p>`,
+<p>${paging}</p>
+<details><summary>Sites and their read tokens (for <code>/api/mentions.jf2?token=…</code> and <code>mentions export --token</code>)</summary>
+<ul>${view.sites.map((site) => `<li>${escapeHtml(site.origin)}: <code>${escapeHtml(site.readToken)}</code></li>`).join('')}</ul>
+</details>`,
   );
 }
 

@@ -106,5 +106,5 @@ async function renderList(ctx: AdminContext, params: URLSearchParams, csrf: stri
   // Is there an older page: the first row after this page (row n is page n of one row).
   const hasMore = mentions.length === PER_PAGE && (await ctx.store.mentions({ status, page: (page + 1) * PER_PAGE, perPage: 1 })).length > 0;
   const pending = (await ctx.store.mentions({ status: 'pending' })).length;
-  return listPage({ status, mentions, pending, csrf, page, hasMore });
+  return listPage({ status, mentions, pending, csrf, page, hasMore, sites: await ctx.store.sites() });
 }
