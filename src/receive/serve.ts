@@ -9,13 +9,11 @@ import { createRateLimiter } from './accept/limits.ts';
 import { receiverRoutes } from './http/routes.ts';
 import type { Route } from './http/server.ts';
 import { createReceiverServer } from './http/server.ts';
-import { interimVerify } from './interim-verify.ts';
 import { startWorkers } from './queue/workers.ts';
 import type { Verifier, WorkerEvent } from './queue/workers.ts';
 import { moderatedStore } from './moderate/apply.ts';
 import { rulesFrom } from './moderate/index.ts';
-import { publishRoutes } from './publish/routes.ts';
-import { createWebhook, type WebhookResult } from './publish/webhook.ts';
+import type { WebhookResult } from './publish/webhook.ts';
 import type { Mention, ReceiverStore } from './types.ts';
 
 export type ReceiverOptions = Pick<Options,
@@ -54,15 +52,19 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   const client = deps.verify ? undefined : createClientFor(options);
   // Each newly approved mention (by the rules after verification, or by a moderator) goes to the webhook.
   const hookClient = options.webhook ? createClientFor(options) : undefined;
+  // Loaded on start, like the verifier: the sanitiser and the feed writer are for serve only.
+  const { publishRoutes } = await import('./publish/routes.ts');
   const webhook = options.webhook && hookClient
-    ? createWebhook({ url: options.webhook, client: hookClient, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) })
+    ? (await import('./publish/webhook.ts')).createWebhook({ url: options.webhook, client: hookClient, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) })
     : undefined;
   const onApproved = (mention: Mention) => {
     if (webhook) void webhook.notify(mention).then((result) => deps.onWebhook?.(result));
   };
   // The workers store verifications through this: each verified mention is moderated by the rules.
   const store = moderatedStore(opened, rulesFrom(options), onApproved);
-  const verify: Verifier = deps.verify ?? ((received, signal) => interimVerify(received, { client: client!, signal }));
+  // Loaded here, not at the top: the parsers and the sanitiser are for serve only, not every command's cold start.
+  const verifySource = deps.verify ? undefined : (await import('./verify/index.ts')).verifySource;
+  const verify: Verifier = deps.verify ?? ((received, signal) => verifySource!(received, { client: client!, signal }));
   try {
     for (const origin of options.sites) await store.ensureSite(origin);
   } catch (error) {
