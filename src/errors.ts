@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'ABORTED' // the run was interrupted (SIGINT/SIGTERM)
   | 'DB_DRIVER_MISSING' // `serve`: the SQLite driver (better-sqlite3, an optional dependency) is not installed
   | 'DB_UNUSABLE' // `serve`: the mentions database cannot be opened or migrated (permissions, corrupt, newer format)
-  | 'LISTEN_FAILED'; // `serve`: the port cannot be listened on (in use, not allowed)
+  | 'LISTEN_FAILED' // `serve`: the port cannot be listened on (in use, not allowed)
+  | 'REMOTE_FAILED' // mentions export --from: the remote read API could not be read (refused, down, not jf2)
+  | 'EXPORT_UNWRITABLE'; // mentions export: the output file cannot be written
 
 export class LinkbackError extends Error {
   readonly code: ErrorCode;

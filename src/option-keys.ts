@@ -9,7 +9,8 @@ export const OPTION_KEYS = [
   'contact', 'deletes', 'markExisting', 'since', 'arxivListing', 'connectTo', 'checkLive', 'hosts', 'maxHostWait',
   // linkback serve
   'sites', 'port', 'host', 'db', 'trustProxy', 'verifyWorkers', 'verifyTimeout', 'maxAttempts', 'maxQueue', 'maxBody',
-  'rateClient', 'rateSource',
+  'rateClient', 'rateSource', 'adminToken', 'publicUrl', 'approve', 'allowDomains', 'blockDomains', 'webhook',
+  'webhookSecret', 'readToken',
 ] as const;
 
 export type OptionKey = (typeof OPTION_KEYS)[number];

@@ -162,6 +162,25 @@ export const optionsSchema = z
     /** Notifications accepted per minute per client address and per source host; 0 = no limit (429 + Retry-After past it). */
     rateClient: z.number().int().min(0).max(1_000_000).default(60),
     rateSource: z.number().int().min(0).max(1_000_000).default(30),
+    // Moderation and showing mentions (src/receive/moderate/, src/receive/publish/).
+    /** The admin token: the moderation page (/admin) and every site's mentions in the API. Empty = management off. */
+    adminToken: z.string().default(''),
+    /** The server's public base URL behind the proxy (https://mentions.example.org): Atom ids, Secure cookies. */
+    publicUrl: httpUrl.optional(),
+    /**
+     * Which verified mentions are shown without a moderator: known = allowlisted domains and domains approved
+     * before (WordPress's rule); all = every one (webmention.io's behaviour); none = allowlisted domains only.
+     */
+    approve: z.enum(['known', 'all', 'none']).default('known'),
+    /** Source domains always approved / always spam; a domain covers its subdomains. */
+    allowDomains: z.array(z.string().min(1)).default([]),
+    blockDomains: z.array(z.string().min(1)).default([]),
+    /** POSTed (JSON, webmention.io's callback payload) for each newly approved mention: a static host's build hook. */
+    webhook: httpUrl.optional(),
+    /** Sent as `secret` in the webhook's body. */
+    webhookSecret: z.string().optional(),
+    /** `mentions export --from`: the read token (a site's, or the admin token) of the remote API. */
+    readToken: z.string().default(''),
   })
   .strict();
 

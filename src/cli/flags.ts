@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { DEFAULTS, kindOf, optionsSchema, parseConnectTo, parseHostIntervals } from '../index.ts';
 
-export type CommandName = 'send' | 'discover' | 'status' | 'verify' | 'serve';
+export type CommandName = 'send' | 'discover' | 'status' | 'verify' | 'serve' | 'mentions';
 
 interface FlagSpec {
   /** `--name <arg>`; the setting key is `key`. */
@@ -59,11 +59,11 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   hosts: { flags: '--host-interval <host=ms>', description: 'ms between request starts to a host, replacing the built-in pacing (arXiv 3000, WordPress comments 16000, others 100; repeatable)', commands: ['send', 'verify'] },
   maxHostWait: { flags: '--max-host-wait <ms>', description: `how long a host that says "slow down" may hold the run; then its notifications are held for the next run${def('maxHostWait')}`, commands: SEND },
   contact: { flags: '--contact <url-or-email>', description: 'added to the User-Agent so site owners can reach you', commands: CLIENT },
-  allowPrivate: { flags: '--allow-private', description: 'allow targets (serve: sources) on loopback/private addresses (tests, staging)', commands: CLIENT },
+  allowPrivate: { flags: '--allow-private', description: 'allow targets (serve: sources) on loopback/private addresses (tests, staging)', commands: [...CLIENT, 'mentions'] },
   sites: { flags: '--site <origin>', description: 'a site to receive for, by its origin, e.g. https://blog.example.org (repeatable)', commands: SERVE },
   port: { flags: '--port <n>', description: `port to listen on${def('port')}`, commands: SERVE },
   host: { flags: '--host <address>', description: `address to listen on${def('host')}; behind a reverse proxy keep loopback`, commands: SERVE },
-  db: { flags: '--db <file>', description: `the mentions database (SQLite)${def('db')}`, commands: SERVE },
+  db: { flags: '--db <file>', description: `the mentions database (SQLite)${def('db')}`, commands: [...SERVE, 'mentions'] },
   trustProxy: { flags: '--trust-proxy', description: 'take the client address from X-Forwarded-For (only behind your own reverse proxy)', commands: SERVE },
   verifyWorkers: { flags: '--verify-workers <n>', description: `verifications at once${def('verifyWorkers')}`, commands: SERVE },
   verifyTimeout: { flags: '--verify-timeout <ms>', description: `deadline of one verification${def('verifyTimeout')}`, commands: SERVE },
@@ -72,6 +72,14 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   maxBody: { flags: '--max-body <bytes>', description: `largest request body, then 413${def('maxBody')}`, commands: SERVE },
   rateClient: { flags: '--rate-client <per-minute>', description: `notifications per minute per client address, 0 = no limit${def('rateClient')}`, commands: SERVE },
   rateSource: { flags: '--rate-source <per-minute>', description: `notifications per minute per source host, 0 = no limit${def('rateSource')}`, commands: SERVE },
+  adminToken: { flags: '--admin-token <token>', description: 'token of the moderation page (/admin) and of every site in the API; prefer LINKBACK_ADMIN_TOKEN (flags show in ps)', commands: SERVE },
+  publicUrl: { flags: '--public-url <url>', description: 'the public base URL of this server behind the proxy (Atom ids; https makes cookies Secure)', commands: SERVE },
+  approve: { flags: '--approve <which>', description: `show without moderation: known (allowlisted and approved-before domains), all, none${def('approve')}`, commands: SERVE },
+  allowDomains: { flags: '--allow-domain <domain>', description: 'source domain always approved, subdomains included (repeatable)', commands: SERVE },
+  blockDomains: { flags: '--block-domain <domain>', description: 'source domain always spam, subdomains included (repeatable)', commands: SERVE },
+  webhook: { flags: '--webhook <url>', description: 'POST each newly approved mention here (a static host\'s build hook), with retries', commands: SERVE },
+  webhookSecret: { flags: '--webhook-secret <secret>', description: 'sent as "secret" in the webhook\'s JSON body', commands: SERVE },
+  readToken: { flags: '--token <token>', description: 'read token of the remote API (with --from; or LINKBACK_READ_TOKEN)', commands: ['mentions'] },
   connectTo: { flags: '--connect-to <host=addr:port>', description: 'connect to another address for a host, keeping the URL ("*" = every host; repeatable)', commands: CLIENT },
 };
 

@@ -44,6 +44,10 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<R
     summary: 'receive Webmentions (and Pingbacks, TrackBacks) for your sites: an HTTP server with a durable queue',
     load: async () => (await import('./serve.ts')).serveCommand,
   },
+  mentions: {
+    summary: 'mentions export --out FILE: the approved mentions as one jf2 feed for the build (from the database or a serve API)',
+    load: async () => (await import('./mentions.ts')).mentionsCommand,
+  },
 };
 
 /** The command named on the command line (`linkback help send` names send), or null. */
@@ -76,7 +80,8 @@ Examples:
   $ linkback status                                what the state file holds
   $ linkback baseline _site                        adopt on an existing blog: record all as done
   $ linkback verify                                did the targets list our posts?
-  $ linkback serve --site https://blog.example.org receive webmentions for the blog`);
+  $ linkback serve --site https://blog.example.org receive webmentions for the blog
+  $ linkback mentions export --out _data/mentions.json   the approved mentions, for the build`);
 
   const wanted = commandIn(argv);
   for (const [name, { summary, load }] of Object.entries(COMMANDS)) {
@@ -108,6 +113,8 @@ function reportFatal(error: unknown, io: CliIo): number {
         return EXIT.usage;
       case 'ABORTED':
         return EXIT.sigint;
+      case 'REMOTE_FAILED':
+        return EXIT.failed;
       default:
         return EXIT.state;
     }

@@ -28,6 +28,10 @@ Examples:
       if (parsed.verbose) io.stderr.write(`linkback: ${config ? `config ${config}` : 'no config file'}\n`);
       const options = parseSettings(layered, 'settings');
       const receiver = await startReceiver(options, {
+        onWebhook: (result) => {
+          if (!result.ok) io.stderr.write(`linkback: webhook for mention ${result.mentionId} failed after ${result.attempts} attempt(s): ${result.reason}\n`);
+          else if (parsed.verbose) io.stderr.write(`linkback: webhook for mention ${result.mentionId}: HTTP ${result.status}\n`);
+        },
         onError: (error) => io.stderr.write(`linkback: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
         onWorkerEvent: (event) => {
           if (event.type === 'error') io.stderr.write(`linkback: worker: ${event.error instanceof Error ? event.error.message : String(event.error)}\n`);

@@ -11,11 +11,15 @@ import type { Route } from './http/server.ts';
 import { createReceiverServer } from './http/server.ts';
 import { startWorkers } from './queue/workers.ts';
 import type { Verifier, WorkerEvent } from './queue/workers.ts';
-import type { ReceiverStore } from './types.ts';
+import { moderatedStore } from './moderate/apply.ts';
+import { rulesFrom } from './moderate/index.ts';
+import type { WebhookResult } from './publish/webhook.ts';
+import type { Mention, ReceiverStore } from './types.ts';
 
 export type ReceiverOptions = Pick<Options,
   | 'sites' | 'port' | 'host' | 'db' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
-  | 'maxBody' | 'rateClient' | 'rateSource' | 'allowPrivate' | 'timeout' | 'connectTimeout' | 'contact' | 'connectTo'>;
+  | 'maxBody' | 'rateClient' | 'rateSource' | 'allowPrivate' | 'timeout' | 'connectTimeout' | 'contact' | 'connectTo'
+  | 'adminToken' | 'publicUrl' | 'approve' | 'allowDomains' | 'blockDomains' | 'webhook' | 'webhookSecret'>;
 
 export interface ReceiverDeps {
   /** Default: the SQLite file at `options.db`. */
@@ -27,6 +31,8 @@ export interface ReceiverDeps {
   routes?: (store: ReceiverStore) => Route[];
   onWorkerEvent?: (event: WorkerEvent) => void;
   onError?: (error: unknown) => void;
+  /** The outcome of each webhook call (--webhook), for the log. */
+  onWebhook?: (result: WebhookResult) => void;
 }
 
 export interface Receiver {
@@ -42,8 +48,20 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     throw new LinkbackError('USAGE', 'no site to receive for: give its origin, e.g. --site https://blog.example.org (repeatable)');
   }
   const now = deps.now ?? (() => new Date());
-  const store = deps.store ?? await (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
+  const opened = deps.store ?? await (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
   const client = deps.verify ? undefined : createClientFor(options);
+  // Each newly approved mention (by the rules after verification, or by a moderator) goes to the webhook.
+  const hookClient = options.webhook ? createClientFor(options) : undefined;
+  // Loaded on start, like the verifier: the sanitiser and the feed writer are for serve only.
+  const { publishRoutes } = await import('./publish/routes.ts');
+  const webhook = options.webhook && hookClient
+    ? (await import('./publish/webhook.ts')).createWebhook({ url: options.webhook, client: hookClient, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) })
+    : undefined;
+  const onApproved = (mention: Mention) => {
+    if (webhook) void webhook.notify(mention).then((result) => deps.onWebhook?.(result));
+  };
+  // The workers store verifications through this: each verified mention is moderated by the rules.
+  const store = moderatedStore(opened, rulesFrom(options), onApproved);
   // Loaded here, not at the top: the parsers and the sanitiser are for serve only, not every command's cold start.
   const verifySource = deps.verify ? undefined : (await import('./verify/index.ts')).verifySource;
   const verify: Verifier = deps.verify ?? ((received, signal) => verifySource!(received, { client: client!, signal }));
@@ -51,6 +69,8 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     for (const origin of options.sites) await store.ensureSite(origin);
   } catch (error) {
     await store.close();
+    await client?.close();
+    await hookClient?.close();
     throw error;
   }
   const workers = startWorkers({
@@ -62,6 +82,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
       store, sites: options.sites, queued: () => workers.wake(), maxQueue: options.maxQueue, now,
       limits: { client: createRateLimiter(options.rateClient), source: createRateLimiter(options.rateSource) },
     }),
+    ...publishRoutes({ store, adminToken: options.adminToken, now, onApproved, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }),
     ...(deps.routes?.(store) ?? []),
   ];
   const server = createReceiverServer({ routes, maxBody: options.maxBody, trustProxy: options.trustProxy, ...(deps.onError ? { onError: deps.onError } : {}) });
@@ -77,6 +98,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     await workers.stop();
     await store.close();
     await client?.close();
+    await hookClient?.close();
     throw new LinkbackError('LISTEN_FAILED', `cannot listen on ${options.host}:${options.port}: ${(cause as Error).message}`, { cause });
   }
   const port = (server.address() as AddressInfo).port;
@@ -95,6 +117,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
         await workers.stop();
         await store.close();
         await client?.close();
+        await hookClient?.close();
       })();
       return closing;
     },

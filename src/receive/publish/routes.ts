@@ -1,0 +1,25 @@
+// The publish step's entries in the server's route table: the read API and the moderation page.
+import type { Route } from '../http/server.ts';
+import type { HttpAnswer, Mention, ReceiverRequest, ReceiverStore } from '../types.ts';
+import { adminRoute } from './admin.ts';
+import { apiRoute } from './api.ts';
+
+export interface PublishContext {
+  store: ReceiverStore;
+  adminToken: string;
+  publicUrl?: string;
+  now: () => Date;
+  onApproved?: (mention: Mention) => void;
+}
+
+const NOT_FOUND: HttpAnswer = { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'not found\n' };
+
+export function publishRoutes(context: PublishContext): Route[] {
+  const api = async (req: ReceiverRequest) => (await apiRoute(req, context)) ?? NOT_FOUND;
+  const admin = async (req: ReceiverRequest) => (await adminRoute(req, context)) ?? NOT_FOUND;
+  return [
+    { method: 'GET', path: /^\/api\/(?:mentions\.jf2|mentions\.atom|count(?:\.json)?)$/, handle: api },
+    { method: 'GET', path: /^\/admin\/?$/, handle: admin },
+    { method: 'POST', path: /^\/admin\/(?:login|logout|mentions\/\d{1,15})$/, handle: admin },
+  ];
+}
