@@ -183,3 +183,20 @@ test('answers carry no character XML cannot hold', () => {
   assert.equal(answer.status, 200);
   assert.equal(answer.headers['content-type'], 'text/xml; charset=utf-8');
 });
+
+test('a waiting request gets its own job\'s verdict; a retry or the deadline (here: an abort) reads as pending', async () => {
+  const { createJobWaiters } = await import('../src/receive/accept/waiters.ts');
+  const waiters = createJobWaiters();
+  const verdict = { ok: true as const, property: 'mention-of' as const };
+  const first = waiters.wait(1, 600_000);
+  const second = waiters.wait(2, 600_000);
+  waiters.event({ type: 'done', job: { id: 3 }, verification: verdict }); // another job's: ignored
+  waiters.event({ type: 'done', job: { id: 1 }, verification: verdict });
+  waiters.event({ type: 'retry', job: { id: 2 }, verification: { ok: false, code: 'fetch-failed', reason: 'x', retryable: true } });
+  assert.deepEqual(await first, { state: 'verified', verification: verdict });
+  assert.deepEqual(await second, { state: 'pending' });
+  const controller = new AbortController();
+  const third = waiters.wait(4, 600_000, controller.signal);
+  controller.abort();
+  assert.deepEqual(await third, { state: 'pending' });
+});
