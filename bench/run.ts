@@ -14,6 +14,7 @@ import { renderChecks } from './lib/report.ts';
 import type { Section } from './lib/report.ts';
 import { coldBenchmark } from './cold.ts';
 import { networkBenchmarks } from './network.ts';
+import { receiveVerifyBenchmark } from './receive-verify.ts';
 import { scanBenchmark } from './scan.ts';
 import { versusBenchmark } from './versus.ts';
 
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section[]>> = {
   network: networkBenchmarks,
   versus: async (ctx) => [await versusBenchmark(ctx)],
   cold: async (ctx) => [await coldBenchmark(ctx)],
+  'receive-verify': async (ctx) => [await receiveVerifyBenchmark(ctx)],
 };
 const ALIASES: Record<string, string> = { incremental: 'network' };
 
@@ -34,7 +36,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --quick] [--only scan,network,incremental,versus,cold]');
+  console.log('usage: npm run bench [-- --quick] [--only scan,network,incremental,versus,cold,receive-verify]');
   process.exit(0);
 }
 const selected = values.only ? [...new Set(values.only.split(',').map((s) => ALIASES[s.trim()] ?? s.trim()))] : Object.keys(BENCHMARKS);

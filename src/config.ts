@@ -39,7 +39,7 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Config
 }
 
 /** Settings that name a file; feed and sitemap may be a URL instead, which stays as it is. */
-const PATH_KEYS = ['site', 'state', 'feed', 'sitemap'];
+const PATH_KEYS = ['site', 'state', 'feed', 'sitemap', 'db'];
 
 function resolvePaths(values: Record<string, unknown>, base: string): void {
   for (const key of PATH_KEYS) {
@@ -226,6 +226,7 @@ export async function resolveLayers(input: ResolveInput): Promise<Resolved> {
   for (const layer of [env, flags] as Array<Record<string, unknown>>) resolvePaths(layer, input.cwd);
   const options = mergeLayers(config.values, env, parseLayer(flags, 'command-line flags'));
   options.state ??= resolve(config.file ? dirname(config.file) : input.cwd, DEFAULTS.state);
+  options.db ??= resolve(config.file ? dirname(config.file) : input.cwd, DEFAULTS.db);
   return { options, config: config.label };
 }
 

@@ -10,7 +10,10 @@ export type ErrorCode =
   | 'STATE_VERSION' // the state file was written by a newer linkback
   | 'STATE_LOCKED' // another linkback run holds the state lock
   | 'STATE_UNWRITABLE' // the state cannot be written (permissions, disk full)
-  | 'ABORTED'; // the run was interrupted (SIGINT/SIGTERM)
+  | 'ABORTED' // the run was interrupted (SIGINT/SIGTERM)
+  | 'DB_DRIVER_MISSING' // `serve`: the SQLite driver (better-sqlite3, an optional dependency) is not installed
+  | 'DB_UNUSABLE' // `serve`: the mentions database cannot be opened or migrated (permissions, corrupt, newer format)
+  | 'LISTEN_FAILED'; // `serve`: the port cannot be listened on (in use, not allowed)
 
 export class LinkbackError extends Error {
   readonly code: ErrorCode;

@@ -7,6 +7,9 @@ export const OPTION_KEYS = [
   'perHost', 'workers', 'timeout', 'connectTimeout', 'retries', 'maxRetryAfter', 'retryUncertain', 'retryFailed',
   'includeUndated', 'postSelector', 'contentSelector', 'exclude', 'excludeHosts', 'includePaths', 'excludePaths', 'only',
   'contact', 'deletes', 'markExisting', 'since', 'arxivListing', 'connectTo', 'checkLive', 'hosts', 'maxHostWait',
+  // linkback serve
+  'sites', 'port', 'host', 'db', 'trustProxy', 'verifyWorkers', 'verifyTimeout', 'maxAttempts', 'maxQueue', 'maxBody',
+  'rateClient', 'rateSource',
 ] as const;
 
 export type OptionKey = (typeof OPTION_KEYS)[number];

@@ -23,6 +23,18 @@ const httpUrl = z.string().refine((value) => {
 
 const positiveInt = z.number().int().positive();
 
+/** A site's origin: http(s), no path, query or fragment (`https://blog.example.org`). Normalised by URL. */
+const origin = z.string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin (http(s), host and port only), e.g. https://blog.example.org')
+  .transform((value) => new URL(value).origin);
+
 /** Every setting, with its default. Documented in the README's "Options" table. */
 export const optionsSchema = z
   .object({
@@ -127,6 +139,29 @@ export const optionsSchema = z
      * { "blog.example": "127.0.0.1:8080", "*": "127.0.0.1:8080" }. For local simulated webs and staging.
      */
     connectTo: z.record(z.string().min(1), z.string().regex(/^[^:\s]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'must be address:port')).default({}),
+
+    // `linkback serve`, the receiver. In the one schema so that a config file, LINKBACK_* and flags say them alike.
+    /** The sites received for, by origin (`https://blog.example.org`); a target outside them is refused. */
+    sites: z.array(origin).default([]),
+    /** Where the server listens. The host defaults to loopback: the receiver is meant to sit behind a reverse proxy. */
+    port: z.number().int().min(0).max(65_535).default(8080),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** The mentions database (SQLite); relative to the config file's folder, else the current one. */
+    db: z.string().min(1).default('.linkback/mentions.db'),
+    /** Take the client address from X-Forwarded-For (its last entry: what our own proxy saw). Only behind a proxy. */
+    trustProxy: z.boolean().default(false),
+    /** Verifications at once, and the deadline of one (fetch + check), in ms: a silent source costs one worker this long. */
+    verifyWorkers: positiveInt.max(256).default(4),
+    verifyTimeout: positiveInt.max(600_000).default(30_000),
+    /** A verification that keeps failing retryably (timeouts, 5xx) is given up after this many attempts. */
+    maxAttempts: positiveInt.max(100).default(5),
+    /** Jobs waiting at most; past it new notifications get 503 + Retry-After (a flood must not fill the disk). */
+    maxQueue: positiveInt.max(10_000_000).default(10_000),
+    /** Largest request body accepted, in bytes (413 past it). */
+    maxBody: positiveInt.max(16 * 1024 * 1024).default(64 * 1024),
+    /** Notifications accepted per minute per client address and per source host; 0 = no limit (429 + Retry-After past it). */
+    rateClient: z.number().int().min(0).max(1_000_000).default(60),
+    rateSource: z.number().int().min(0).max(1_000_000).default(30),
   })
   .strict();
 

@@ -110,7 +110,7 @@ test('--help of every command shows examples; every setting has a flag; --versio
   assert.equal(top.code, 0);
   for (const command of ['send', 'discover', 'status']) assert.match(top.stdout, new RegExp(`^ +${command} `, 'm'));
   const helps: string[] = [];
-  for (const command of ['send', 'discover', 'status', 'verify']) {
+  for (const command of ['send', 'discover', 'status', 'verify', 'serve']) {
     const help = await runCli([command, '--help']);
     assert.equal(help.code, 0, command);
     assert.match(help.stdout, /Examples:\n {2}\$ linkback /, command);
@@ -119,7 +119,7 @@ test('--help of every command shows examples; every setting has a flag; --versio
   const kebab = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   // Flags whose name reads better singular (they repeat): one flag per value.
   // And settings on by default, whose flag turns them off; and a map set one host at a time.
-  const singular: Record<string, string> = { excludeHosts: '--exclude-host', includePaths: '--include-path', excludePaths: '--exclude-path', checkLive: '--no-check-live', hosts: '--host-interval' };
+  const singular: Record<string, string> = { excludeHosts: '--exclude-host', includePaths: '--include-path', excludePaths: '--exclude-path', checkLive: '--no-check-live', hosts: '--host-interval', sites: '--site' };
   for (const key of Object.keys(optionsSchema.shape).filter((k) => k !== 'site')) {
     const flag = singular[key] ?? kebab(key);
     // Every setting has a flag on the command it is for (send, or verify for the verify-only arxivListing).

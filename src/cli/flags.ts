@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { DEFAULTS, kindOf, optionsSchema, parseConnectTo, parseHostIntervals } from '../index.ts';
 
-export type CommandName = 'send' | 'discover' | 'status' | 'verify';
+export type CommandName = 'send' | 'discover' | 'status' | 'verify' | 'serve';
 
 interface FlagSpec {
   /** `--name <arg>`; the setting key is `key`. */
@@ -17,6 +17,9 @@ interface FlagSpec {
 
 const SEND: readonly CommandName[] = ['send'];
 const NET: readonly CommandName[] = ['send', 'discover', 'verify'];
+/** Settings of the fetching client, which serve's verification uses too. */
+const CLIENT: readonly CommandName[] = [...NET, 'serve'];
+const SERVE: readonly CommandName[] = ['serve'];
 const def = (key: keyof typeof DEFAULTS): string => {
   const value = DEFAULTS[key];
   return Array.isArray(value) ? '' : ` (default: ${String(value)})`;
@@ -49,15 +52,27 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   concurrency: { flags: '--concurrency <n>', description: `requests in flight at once${def('concurrency')}`, commands: ['send', 'verify'] },
   perHost: { flags: '--per-host <n>', description: `requests in flight per host${def('perHost')}`, commands: ['send', 'verify'] },
   workers: { flags: '--workers <n>', description: 'threads that parse pages, this one included (default: one per core, at most 8; 1 = no worker threads)', commands: SEND },
-  timeout: { flags: '--timeout <ms>', description: `total time per request${def('timeout')}`, commands: NET },
-  connectTimeout: { flags: '--connect-timeout <ms>', description: `connect time per request${def('connectTimeout')}`, commands: NET },
+  timeout: { flags: '--timeout <ms>', description: `total time per request${def('timeout')}`, commands: CLIENT },
+  connectTimeout: { flags: '--connect-timeout <ms>', description: `connect time per request${def('connectTimeout')}`, commands: CLIENT },
   retries: { flags: '--retries <n>', description: `retries of a request within a run${def('retries')}`, commands: NET },
   maxRetryAfter: { flags: '--max-retry-after <ms>', description: `longest Retry-After to wait for${def('maxRetryAfter')}`, commands: NET },
   hosts: { flags: '--host-interval <host=ms>', description: 'ms between request starts to a host, replacing the built-in pacing (arXiv 3000, WordPress comments 16000, others 100; repeatable)', commands: ['send', 'verify'] },
   maxHostWait: { flags: '--max-host-wait <ms>', description: `how long a host that says "slow down" may hold the run; then its notifications are held for the next run${def('maxHostWait')}`, commands: SEND },
-  contact: { flags: '--contact <url-or-email>', description: 'added to the User-Agent so site owners can reach you', commands: NET },
-  allowPrivate: { flags: '--allow-private', description: 'allow targets on loopback/private addresses (tests, staging)', commands: NET },
-  connectTo: { flags: '--connect-to <host=addr:port>', description: 'connect to another address for a host, keeping the URL ("*" = every host; repeatable)', commands: NET },
+  contact: { flags: '--contact <url-or-email>', description: 'added to the User-Agent so site owners can reach you', commands: CLIENT },
+  allowPrivate: { flags: '--allow-private', description: 'allow targets (serve: sources) on loopback/private addresses (tests, staging)', commands: CLIENT },
+  sites: { flags: '--site <origin>', description: 'a site to receive for, by its origin, e.g. https://blog.example.org (repeatable)', commands: SERVE },
+  port: { flags: '--port <n>', description: `port to listen on${def('port')}`, commands: SERVE },
+  host: { flags: '--host <address>', description: `address to listen on${def('host')}; behind a reverse proxy keep loopback`, commands: SERVE },
+  db: { flags: '--db <file>', description: `the mentions database (SQLite)${def('db')}`, commands: SERVE },
+  trustProxy: { flags: '--trust-proxy', description: 'take the client address from X-Forwarded-For (only behind your own reverse proxy)', commands: SERVE },
+  verifyWorkers: { flags: '--verify-workers <n>', description: `verifications at once${def('verifyWorkers')}`, commands: SERVE },
+  verifyTimeout: { flags: '--verify-timeout <ms>', description: `deadline of one verification${def('verifyTimeout')}`, commands: SERVE },
+  maxAttempts: { flags: '--max-attempts <n>', description: `tries of a verification that keeps failing (timeouts, 5xx)${def('maxAttempts')}`, commands: SERVE },
+  maxQueue: { flags: '--max-queue <n>', description: `jobs waiting at most, then 503 + Retry-After${def('maxQueue')}`, commands: SERVE },
+  maxBody: { flags: '--max-body <bytes>', description: `largest request body, then 413${def('maxBody')}`, commands: SERVE },
+  rateClient: { flags: '--rate-client <per-minute>', description: `notifications per minute per client address, 0 = no limit${def('rateClient')}`, commands: SERVE },
+  rateSource: { flags: '--rate-source <per-minute>', description: `notifications per minute per source host, 0 = no limit${def('rateSource')}`, commands: SERVE },
+  connectTo: { flags: '--connect-to <host=addr:port>', description: 'connect to another address for a host, keeping the URL ("*" = every host; repeatable)', commands: CLIENT },
 };
 
 /** Adds the setting flags `command` takes; returns the map from commander's attribute name to setting key. */

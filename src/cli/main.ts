@@ -40,6 +40,10 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<R
     summary: 'check whether the targets of sent notifications now show the posts; record verified / not yet',
     load: async () => (await import('./verify.ts')).verifyCommand,
   },
+  serve: {
+    summary: 'receive Webmentions (and Pingbacks, TrackBacks) for your sites: an HTTP server with a durable queue',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
 };
 
 /** The command named on the command line (`linkback help send` names send), or null. */
@@ -71,7 +75,8 @@ Examples:
   $ linkback discover https://example.org/post     which endpoint a page advertises, and why
   $ linkback status                                what the state file holds
   $ linkback baseline _site                        adopt on an existing blog: record all as done
-  $ linkback verify                                did the targets list our posts?`);
+  $ linkback verify                                did the targets list our posts?
+  $ linkback serve --site https://blog.example.org receive webmentions for the blog`);
 
   const wanted = commandIn(argv);
   for (const [name, { summary, load }] of Object.entries(COMMANDS)) {

@@ -75,3 +75,13 @@ export function isOwnHost(url: URL, ownHosts: ReadonlySet<string>): boolean {
 export function ownHostKey(url: URL): string {
   return url.host;
 }
+
+/**
+ * The URL-looking words of a plain text (`http(s)://` up to a space, quote or angle bracket), trailing sentence
+ * punctuation cut off: what "the text mentions this URL" means for a listing page and a text/plain source alike.
+ * Each word is still to be parsed; comparing parsed words, not searching for a substring, keeps
+ * https://blog.example/post from matching inside https://blog.example/post-2.
+ */
+export function urlsInText(text: string): string[] {
+  return [...text.matchAll(/\bhttps?:\/\/[^\s<>"']+/gi)].map((match) => match[0].replace(/[.,;:)\]]+$/, ''));
+}

@@ -2,7 +2,7 @@
 // mention as a link to the post, sometimes as its URL in plain text; either counts. The comparison forgives
 // what sites rewrite when they display a URL: the scheme, a "www.", a trailing slash, index.html, a fragment.
 import { Parser } from 'htmlparser2';
-import { parseHttp } from '../site/urls.ts';
+import { parseHttp, urlsInText } from '../site/urls.ts';
 
 /** Text kept for the plain-text check; a listing page is small, a huge page is cut. */
 const MAX_TEXT = 2_000_000;
@@ -41,8 +41,5 @@ export function comparable(raw: string, base?: string): string | null {
 
 function mentionsInText(text: string, wanted: string): boolean {
   // Each URL-looking word of the text, compared the same way.
-  for (const match of text.matchAll(/\bhttps?:\/\/[^\s<>"']+/gi)) {
-    if (comparable(match[0].replace(/[.,;:)\]]+$/, '')) === wanted) return true;
-  }
-  return false;
+  return urlsInText(text).some((word) => comparable(word) === wanted);
 }

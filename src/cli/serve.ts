@@ -1,0 +1,54 @@
+// `linkback serve`: the receiver, until SIGTERM/SIGINT. Then it stops accepting, lets the requests in flight
+// finish (their jobs are committed), puts interrupted verifications back in the queue, closes the database
+// and exits 0: stopping is how a service manager ends a server, not a failure.
+import type { Command } from 'commander';
+import { parseSettings, startReceiver } from '../index.ts';
+import { addOutputFlags, settingsFor } from './common.ts';
+import { addSettingFlags } from './flags.ts';
+import { EXIT } from './io.ts';
+import type { CliIo } from './io.ts';
+
+export function serveCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
+  const command = program.command('serve');
+  const attributes = addSettingFlags(command, 'serve');
+  addOutputFlags(command, { quiet: false })
+    .addHelpText('after', `
+Webmentions are accepted at /<domain>/webmention (and /webmention with one site), queued on disk before the
+202 answer, and verified in the background (--verify-workers at once, --verify-timeout each). A job's state is
+at /status/<id> (the 202's Location); /healthz answers 200. Run it behind a reverse proxy (nginx, Caddy) with
+--trust-proxy so rate limits see the real client address. Exit code: 0 after SIGTERM/SIGINT, 2 bad settings,
+3 the database or the port cannot be used.
+
+Examples:
+  $ linkback serve --site https://blog.example.org
+  $ linkback serve --site https://blog.example.org --site https://notes.example.org --port 8080 --trust-proxy
+  $ LINKBACK_SITES=https://blog.example.org LINKBACK_DB=/var/lib/linkback/mentions.db linkback serve`)
+    .action(async (parsed: Record<string, unknown>) => {
+      const { options: layered, config } = await settingsFor(io, parsed, attributes);
+      if (parsed.verbose) io.stderr.write(`linkback: ${config ? `config ${config}` : 'no config file'}\n`);
+      const options = parseSettings(layered, 'settings');
+      const receiver = await startReceiver(options, {
+        onError: (error) => io.stderr.write(`linkback: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+        onWorkerEvent: (event) => {
+          if (event.type === 'error') io.stderr.write(`linkback: worker: ${event.error instanceof Error ? event.error.message : String(event.error)}\n`);
+          else if (parsed.verbose) io.stderr.write(`linkback: job ${event.job.id} ${event.type}: ${event.verification.ok ? 'verified' : `${event.verification.code} (${event.verification.reason})`}\n`);
+        },
+      });
+      const sites = options.sites.join(', ');
+      if (parsed.json) io.stdout.write(`${JSON.stringify({ listening: receiver.url, sites: options.sites, db: options.db })}\n`);
+      else io.stderr.write(`linkback: receiving for ${sites} on ${receiver.url} (database ${options.db})\n`);
+      await new Promise<void>((resolve) => {
+        const off: Array<() => void> = [];
+        const stop = () => {
+          for (const unsubscribe of off) unsubscribe();
+          resolve();
+        };
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) if (io.onSignal) off.push(io.onSignal(signal, stop));
+      });
+      io.stderr.write('linkback: stopping: finishing requests in flight\n');
+      await receiver.close();
+      io.stderr.write('linkback: stopped\n');
+      done(EXIT.ok);
+    });
+  return command;
+}

@@ -1,0 +1,102 @@
+// `linkback serve` as a library call: opens the store, starts the workers and the HTTP server, and closes them in
+// order (stop accepting, finish the requests in flight, stop the workers, close the database). Heavy parts (Kysely,
+// the SQLite driver) are loaded here on start, so the package's entry point stays cheap for the other commands.
+import type { AddressInfo } from 'node:net';
+import { LinkbackError } from '../errors.ts';
+import { createClientFor } from '../net/client.ts';
+import type { Options } from '../options.ts';
+import { createRateLimiter } from './accept/limits.ts';
+import { receiverRoutes } from './http/routes.ts';
+import type { Route } from './http/server.ts';
+import { createReceiverServer } from './http/server.ts';
+import { startWorkers } from './queue/workers.ts';
+import type { Verifier, WorkerEvent } from './queue/workers.ts';
+import type { ReceiverStore } from './types.ts';
+
+export type ReceiverOptions = Pick<Options,
+  | 'sites' | 'port' | 'host' | 'db' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
+  | 'maxBody' | 'rateClient' | 'rateSource' | 'allowPrivate' | 'timeout' | 'connectTimeout' | 'contact' | 'connectTo'>;
+
+export interface ReceiverDeps {
+  /** Default: the SQLite file at `options.db`. */
+  store?: ReceiverStore;
+  /** Default: fetch the source with the guarded client (timeouts, size cap, SSRF guard) and check it. */
+  verify?: Verifier;
+  now?: () => Date;
+  /** Extra routes (the other protocols, the read API), after the built-in ones. */
+  routes?: (store: ReceiverStore) => Route[];
+  onWorkerEvent?: (event: WorkerEvent) => void;
+  onError?: (error: unknown) => void;
+}
+
+export interface Receiver {
+  /** http://host:port, with the port actually bound (port 0 picks one). */
+  url: string;
+  port: number;
+  store: ReceiverStore;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps = {}): Promise<Receiver> {
+  if (options.sites.length === 0) {
+    throw new LinkbackError('USAGE', 'no site to receive for: give its origin, e.g. --site https://blog.example.org (repeatable)');
+  }
+  const now = deps.now ?? (() => new Date());
+  const store = deps.store ?? await (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
+  const client = deps.verify ? undefined : createClientFor(options);
+  // Loaded here, not at the top: the parsers and the sanitiser are for serve only, not every command's cold start.
+  const verifySource = deps.verify ? undefined : (await import('./verify/index.ts')).verifySource;
+  const verify: Verifier = deps.verify ?? ((received, signal) => verifySource!(received, { client: client!, signal }));
+  try {
+    for (const origin of options.sites) await store.ensureSite(origin);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const workers = startWorkers({
+    store, verify, count: options.verifyWorkers, deadlineMs: options.verifyTimeout, now,
+    ...(deps.onWorkerEvent ? { onEvent: deps.onWorkerEvent } : {}),
+  });
+  const routes = [
+    ...receiverRoutes({
+      store, sites: options.sites, queued: () => workers.wake(), maxQueue: options.maxQueue, now,
+      limits: { client: createRateLimiter(options.rateClient), source: createRateLimiter(options.rateSource) },
+    }),
+    ...(deps.routes?.(store) ?? []),
+  ];
+  const server = createReceiverServer({ routes, maxBody: options.maxBody, trustProxy: options.trustProxy, ...(deps.onError ? { onError: deps.onError } : {}) });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (cause) {
+    await workers.stop();
+    await store.close();
+    await client?.close();
+    throw new LinkbackError('LISTEN_FAILED', `cannot listen on ${options.host}:${options.port}: ${(cause as Error).message}`, { cause });
+  }
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    store,
+    close() {
+      closing ??= (async () => {
+        // Stop accepting; requests in flight finish (their enqueue commits) before the database closes.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+        await workers.stop();
+        await store.close();
+        await client?.close();
+      })();
+      return closing;
+    },
+  };
+}

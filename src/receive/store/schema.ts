@@ -1,0 +1,57 @@
+// The receiver's tables, as Kysely sees them. Times are ISO-8601 UTC text (they sort as they compare, on SQLite
+// and Postgres alike); JSON (the claim, the author) is text, so no column type is dialect-specific but the ids.
+import type { Generated } from 'kysely';
+import type { JobState, MentionProperty, MentionStatus, Protocol } from '../types.ts';
+
+export interface SitesTable {
+  origin: string;
+  read_token: string;
+  created_at: string;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  site: string;
+  source: string;
+  target: string;
+  /** The Received claim, as JSON. */
+  received: string;
+  state: JobState;
+  attempts: number;
+  /** Not taken before (backoff); while running, when the lease ends. */
+  not_before: string;
+  lease_owner: string | null;
+  last_error: string | null;
+  mention_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MentionsTable {
+  id: Generated<number>;
+  site: string;
+  protocol: Protocol;
+  source: string;
+  target: string;
+  /** The source's host, for "a domain approved once is approved next time". */
+  source_host: string;
+  status: MentionStatus;
+  property: MentionProperty;
+  /** Author as JSON, or null. */
+  author: string | null;
+  content_html: string | null;
+  content_text: string | null;
+  name: string | null;
+  published: string | null;
+  url: string | null;
+  rsvp: string | null;
+  received_at: string;
+  verified_at: string | null;
+  updated_at: string;
+}
+
+export interface ReceiverDb {
+  sites: SitesTable;
+  jobs: JobsTable;
+  mentions: MentionsTable;
+}

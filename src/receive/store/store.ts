@@ -1,0 +1,242 @@
+// The ReceiverStore on any Kysely database. Everything here is plain SQL both SQLite and Postgres run
+// (UPDATE … RETURNING, INSERT … ON CONFLICT … DO UPDATE with `excluded`); sqlite.ts only opens the file.
+// Durability is the driver's: each method awaits its statement (or transaction) before it resolves.
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { Job, Mention, MentionQuery, MentionStatus, Received, ReceiverStore, Site, Verification } from '../types.ts';
+import type { JobsTable, MentionsTable, ReceiverDb } from './schema.ts';
+
+export interface StoreOptions {
+  /** A job is dead-lettered when it fails (retryably, or by losing its worker) this many times. */
+  maxAttempts: number;
+  /** Postgres takes the due job with FOR UPDATE SKIP LOCKED; SQLite serialises writers anyway. */
+  dialect: 'sqlite' | 'postgres';
+  /** Runs after the database is closed (the SQLite handle). */
+  onClose?: () => void;
+}
+
+/** Jobs that still count against the queue bound. */
+const WAITING = ['queued', 'running'] as const;
+
+export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions): ReceiverStore {
+  const iso = (date: Date) => date.toISOString();
+
+  async function mention(id: number): Promise<Mention | undefined> {
+    const row = await db.selectFrom('mentions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toMention(row) : undefined;
+  }
+
+  return {
+    async sites() {
+      const rows = await db.selectFrom('sites').selectAll().orderBy('origin').execute();
+      return rows.map((row): Site => ({ origin: row.origin, readToken: row.read_token }));
+    },
+
+    async ensureSite(origin) {
+      await db.insertInto('sites')
+        .values({ origin, read_token: randomBytes(24).toString('base64url'), created_at: iso(new Date()) })
+        .onConflict((oc) => oc.column('origin').doNothing())
+        .execute();
+      const row = await db.selectFrom('sites').selectAll().where('origin', '=', origin).executeTakeFirstOrThrow();
+      return { origin: row.origin, readToken: row.read_token };
+    },
+
+    async enqueue(received) {
+      return db.transaction().execute(async (tx) => {
+        // A repeat of a claim nobody has taken yet is the same work: the newer claim replaces it (a flood of
+        // resends of one source costs one verification), and the sender gets the same status URL.
+        const waiting = await tx.selectFrom('jobs').select('id')
+          .where('site', '=', received.site).where('source', '=', received.source).where('target', '=', received.target)
+          .where('state', '=', 'queued')
+          .orderBy('id').limit(1).executeTakeFirst();
+        const now = received.receivedAt;
+        const row = waiting
+          ? await tx.updateTable('jobs').set({ received: JSON.stringify(received), updated_at: now })
+            .where('id', '=', waiting.id).returningAll().executeTakeFirstOrThrow()
+          : await tx.insertInto('jobs').values({
+            site: received.site, source: received.source, target: received.target, received: JSON.stringify(received),
+            state: 'queued', attempts: 0, not_before: now, lease_owner: null, last_error: null, mention_id: null,
+            created_at: now, updated_at: now,
+          }).returningAll().executeTakeFirstOrThrow();
+        return toJob(row);
+      });
+    },
+
+    async claim(worker, now, leaseMs) {
+      const nowIso = iso(now);
+      // A job whose worker died holding it as often as a job may fail is a poison pill: give it up.
+      await db.updateTable('jobs')
+        .set({ state: 'dead', last_error: `its worker stopped answering ${options.maxAttempts} times (lease expired)`, lease_owner: null, updated_at: nowIso })
+        .where('state', '=', 'running').where('not_before', '<=', nowIso).where('attempts', '>=', options.maxAttempts)
+        .execute();
+      // One statement takes the oldest due job (queued and past its backoff, or running with its lease over):
+      // two workers can never both take it. On Postgres the subquery gets FOR UPDATE SKIP LOCKED.
+      let due = db.selectFrom('jobs').select('id')
+        .where('state', 'in', [...WAITING]).where('not_before', '<=', nowIso)
+        .orderBy('id').limit(1);
+      if (options.dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const row = await db.updateTable('jobs')
+        .set((eb) => ({
+          state: 'running', attempts: eb('attempts', '+', 1), not_before: iso(new Date(now.getTime() + leaseMs)),
+          lease_owner: worker, updated_at: nowIso,
+        }))
+        .where('id', '=', due)
+        .returningAll().executeTakeFirst();
+      return row ? toJob(row) : undefined;
+    },
+
+    async complete(jobId, verification, now) {
+      const nowIso = iso(now);
+      const id = await db.transaction().execute(async (tx) => {
+        const job = await tx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+        // Already finished (a worker whose lease ran out finished it too): the first answer stands.
+        if (!job || job.state === 'done' || job.state === 'dead') return job?.mention_id ?? undefined;
+        const received = JSON.parse(job.received) as Received;
+        let mentionId: number | undefined;
+        if (verification.ok) {
+          const values = mentionValues(received, verification, nowIso);
+          const row = await tx.insertInto('mentions').values(values)
+            .onConflict((oc) => oc.columns(['site', 'source', 'target']).doUpdateSet((eb) => ({
+              protocol: eb.ref('excluded.protocol'),
+              property: eb.ref('excluded.property'),
+              author: eb.ref('excluded.author'),
+              content_html: eb.ref('excluded.content_html'),
+              content_text: eb.ref('excluded.content_text'),
+              name: eb.ref('excluded.name'),
+              published: eb.ref('excluded.published'),
+              url: eb.ref('excluded.url'),
+              rsvp: eb.ref('excluded.rsvp'),
+              verified_at: eb.ref('excluded.verified_at'),
+              updated_at: eb.ref('excluded.updated_at'),
+              // An update keeps the moderator's decision; a mention that was deleted and links again is back to pending.
+              status: sql<MentionStatus>`case when mentions.status = 'deleted' then 'pending' else mentions.status end`,
+            })))
+            .returning('id').executeTakeFirstOrThrow();
+          mentionId = row.id;
+        } else if (verification.code === 'gone' || verification.code === 'no-link') {
+          // The source is gone or no longer links: an existing mention is marked, never removed.
+          const row = await tx.updateTable('mentions').set({ status: 'deleted', updated_at: nowIso })
+            .where('site', '=', received.site).where('source', '=', received.source).where('target', '=', received.target)
+            .returning('id').executeTakeFirst();
+          mentionId = row?.id;
+        }
+        await tx.updateTable('jobs').set({
+          state: 'done', not_before: nowIso, lease_owner: null, updated_at: nowIso, mention_id: mentionId ?? null,
+          last_error: verification.ok ? null : `${verification.code}: ${verification.reason}`,
+        }).where('id', '=', jobId).execute();
+        return mentionId;
+      });
+      return id === undefined ? undefined : mention(id);
+    },
+
+    async retry(jobId, error, notBefore) {
+      const nowIso = iso(new Date());
+      await db.updateTable('jobs')
+        .set({
+          state: sql<'queued' | 'dead'>`case when attempts >= ${options.maxAttempts} then 'dead' else 'queued' end`,
+          not_before: iso(notBefore), last_error: error, lease_owner: null, updated_at: nowIso,
+        })
+        .where('id', '=', jobId).where('state', '=', 'running')
+        .execute();
+    },
+
+    async job(jobId) {
+      const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+      return row ? toJob(row) : undefined;
+    },
+
+    async queueDepth() {
+      const row = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('state', 'in', [...WAITING]).executeTakeFirstOrThrow();
+      return Number(row.n); // Postgres counts in bigint, which its driver returns as text
+    },
+
+    mention,
+
+    async mentions(query: MentionQuery) {
+      let q = db.selectFrom('mentions').selectAll();
+      if (query.site !== undefined) q = q.where('site', '=', query.site);
+      if (query.target !== undefined) q = q.where('target', '=', query.target);
+      if (query.status !== undefined) q = q.where('status', 'in', Array.isArray(query.status) ? query.status : [query.status]);
+      if (query.since !== undefined) q = q.where('updated_at', '>', query.since);
+      q = q.orderBy('received_at', 'desc').orderBy('id', 'desc');
+      if (query.perPage !== undefined) q = q.limit(query.perPage).offset((query.page ?? 0) * query.perPage);
+      return (await q.execute()).map(toMention);
+    },
+
+    async setStatus(id, status, now) {
+      const row = await db.updateTable('mentions').set({ status, updated_at: iso(now) }).where('id', '=', id)
+        .returningAll().executeTakeFirst();
+      return row ? toMention(row) : undefined;
+    },
+
+    async isApprovedDomain(site, domain) {
+      const row = await db.selectFrom('mentions').select('id')
+        .where('site', '=', site).where('source_host', '=', domain.toLowerCase()).where('status', '=', 'approved')
+        .limit(1).executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async close() {
+      await db.destroy();
+      options.onClose?.();
+    },
+  };
+}
+
+function mentionValues(received: Received, v: Extract<Verification, { ok: true }>, nowIso: string) {
+  return {
+    site: received.site,
+    protocol: received.protocol,
+    source: received.source,
+    target: received.target,
+    source_host: new URL(received.source).hostname.toLowerCase(),
+    status: 'pending' as const,
+    property: v.property,
+    author: v.author ? JSON.stringify(v.author) : null,
+    content_html: v.content?.html ?? null,
+    content_text: v.content?.text ?? null,
+    name: v.name ?? null,
+    published: v.published ?? null,
+    url: v.url ?? null,
+    rsvp: v.rsvp ?? null,
+    received_at: received.receivedAt,
+    verified_at: nowIso,
+    updated_at: nowIso,
+  };
+}
+
+function toJob(row: Selectable<JobsTable>): Job {
+  return {
+    id: row.id,
+    received: JSON.parse(row.received) as Received,
+    state: row.state,
+    attempts: row.attempts,
+    notBefore: row.not_before,
+    ...(row.last_error !== null ? { lastError: row.last_error } : {}),
+    ...(row.mention_id !== null ? { mentionId: row.mention_id } : {}),
+  };
+}
+
+function toMention(row: Selectable<MentionsTable>): Mention {
+  const optional = <K extends string, V>(key: K, value: V | null) => (value === null ? {} : { [key]: value } as Record<K, V>);
+  return {
+    id: row.id,
+    site: row.site,
+    protocol: row.protocol,
+    source: row.source,
+    target: row.target,
+    status: row.status,
+    property: row.property,
+    ...(row.author !== null ? { author: JSON.parse(row.author) as Mention['author'] } : {}),
+    ...(row.content_html !== null ? { content: { html: row.content_html, text: row.content_text ?? '' } } : {}),
+    ...optional('name', row.name),
+    ...optional('published', row.published),
+    ...optional('url', row.url),
+    ...optional('rsvp', row.rsvp),
+    receivedAt: row.received_at,
+    ...optional('verifiedAt', row.verified_at),
+    updatedAt: row.updated_at,
+  };
+}
