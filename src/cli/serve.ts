@@ -21,7 +21,9 @@ export function serveCommand(program: Command, io: CliIo, done: (code: number) =
 Webmentions are accepted at /<domain>/webmention (and /webmention with one site), queued on disk before the
 202 answer, and verified in the background (--verify-workers at once, --verify-timeout each). A job's state is
 at /status/<id> (the 202's Location); /healthz answers 200. Run it behind a reverse proxy (nginx, Caddy) with
---trust-proxy so rate limits see the real client address. Exit code: 0 after SIGTERM/SIGINT, 2 bad settings,
+--trust-proxy so rate limits see the real client address. Pingbacks (/<domain>/xmlrpc) and trackbacks
+(/<domain>/trackback?target=<post URL>) are queued the same way, and answered with the verdict when it comes
+within a few seconds (else as received, verified later). Exit code: 0 after SIGTERM/SIGINT, 2 bad settings,
 3 the database or the port cannot be used.
 
 Examples:
