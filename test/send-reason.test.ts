@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { answerReason, cutOnWord, htmlReason, jsonReason, MAX_REASON, statusReason, xmlReason } from '../src/send/reason.ts';
-import { parseXml, textOf } from '../src/send/xml.ts';
+import { parseXml, textOf } from '../src/xml.ts';
 import { answer } from './fixtures/send/http.ts';
 
 const HTML = { 'content-type': 'text/html; charset=utf-8' };

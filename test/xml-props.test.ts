@@ -6,7 +6,7 @@ import type { HttpResponse } from '../src/net/types.ts';
 import { readTrackbackResponse } from '../src/send/trackback.ts';
 import { readPingbackResponse } from '../src/send/pingback.ts';
 import { readWebmentionResponse } from '../src/send/webmention.ts';
-import { parseXml } from '../src/send/xml.ts';
+import { parseXml } from '../src/xml.ts';
 import { arxivId } from '../src/targets/arxiv.ts';
 
 const STATUSES: readonly Status[] = ['sent', 'failed', 'skipped', 'no-endpoint', 'dry-run'];

@@ -2,7 +2,9 @@
 // finish (their jobs are committed), puts interrupted verifications back in the queue, closes the database
 // and exits 0: stopping is how a service manager ends a server, not a failure.
 import type { Command } from 'commander';
+import { LinkbackError } from '../errors.ts';
 import { parseSettings, startReceiver } from '../index.ts';
+import { headSnippet } from '../receive/publish/head.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
 import { addSettingFlags } from './flags.ts';
 import { EXIT } from './io.ts';
@@ -11,22 +13,32 @@ import type { CliIo } from './io.ts';
 export function serveCommand(program: Command, io: CliIo, done: (code: number) => void): Command {
   const command = program.command('serve');
   const attributes = addSettingFlags(command, 'serve');
+  command
+    .option('--print-head', "print the <link> tags for the sites' pages (webmention, pingback) and exit (with --public-url: where the web reaches this server)");
   addOutputFlags(command, { quiet: false })
     .addHelpText('after', `
 Webmentions are accepted at /<domain>/webmention (and /webmention with one site), queued on disk before the
 202 answer, and verified in the background (--verify-workers at once, --verify-timeout each). A job's state is
 at /status/<id> (the 202's Location); /healthz answers 200. Run it behind a reverse proxy (nginx, Caddy) with
---trust-proxy so rate limits see the real client address. Exit code: 0 after SIGTERM/SIGINT, 2 bad settings,
+--trust-proxy so rate limits see the real client address. Pingbacks (/<domain>/xmlrpc) and trackbacks
+(/<domain>/trackback?target=<post URL>) are queued the same way, and answered with the verdict when it comes
+within a few seconds (else as received, verified later). Exit code: 0 after SIGTERM/SIGINT, 2 bad settings,
 3 the database or the port cannot be used.
 
 Examples:
   $ linkback serve --site https://blog.example.org
   $ linkback serve --site https://blog.example.org --site https://notes.example.org --port 8080 --trust-proxy
-  $ LINKBACK_SITES=https://blog.example.org LINKBACK_DB=/var/lib/linkback/mentions.db linkback serve`)
+  $ LINKBACK_SITES=https://blog.example.org LINKBACK_DB=/var/lib/linkback/mentions.db linkback serve
+  $ linkback serve --print-head --site https://blog.example.org --public-url https://mentions.example.org`)
     .action(async (parsed: Record<string, unknown>) => {
       const { options: layered, config } = await settingsFor(io, parsed, attributes);
       if (parsed.verbose) io.stderr.write(`linkback: ${config ? `config ${config}` : 'no config file'}\n`);
       const options = parseSettings(layered, 'settings');
+      if (parsed.printHead === true) {
+        io.stdout.write(printHead(options.sites, options.publicUrl ?? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`));
+        done(EXIT.ok);
+        return;
+      }
       const receiver = await startReceiver(options, {
         onWebhook: (result) => {
           if (!result.ok) io.stderr.write(`linkback: webhook for mention ${result.mentionId} failed after ${result.attempts} attempt(s): ${result.reason}\n`);
@@ -55,4 +67,17 @@ Examples:
       done(EXIT.ok);
     });
   return command;
+}
+
+/** The snippet for each site's <head>; with several sites, each under a comment naming it. */
+function printHead(sites: readonly string[], publicUrl: string): string {
+  if (sites.length === 0) throw new LinkbackError('USAGE', 'no site to print the tags for: give its origin, e.g. --site https://blog.example.org');
+  let base: URL;
+  try {
+    base = new URL(publicUrl);
+  } catch {
+    throw new LinkbackError('USAGE', `--public-url must be an absolute http(s) URL, got "${publicUrl}"`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new LinkbackError('USAGE', `--public-url must be an http(s) URL, got "${publicUrl}"`);
+  return sites.map((site) => `${sites.length > 1 ? `<!-- ${site} -->\n` : ''}${headSnippet(base.href, site)}`).join('');
 }

@@ -2,6 +2,7 @@
 // `astro dev` never builds, so it never sends. Astro's `site` (+ `base`) is the default site URL.
 import { fileURLToPath } from 'node:url';
 import { checkLibraryOptions, splitOptions } from './options.ts';
+import { addDiscoveryToFolder, checkDiscovery } from './discovery.ts';
 import type { IntegrationOptions, LibraryOptions } from './options.ts';
 import type { BuildLog } from './run.ts';
 
@@ -29,7 +30,7 @@ const ORIGIN = 'linkback Astro integration options';
 
 export default function linkbackAstro(options: AstroOptions = {}): AstroIntegrationLike {
   // Names now, values once Astro has its configuration (see integrations/options.ts): this module stays cheap.
-  const { library: given, own } = splitOptions(options, { failOnError: false }, ORIGIN);
+  const { library: given, own } = splitOptions(options, { failOnError: false, receiver: '' }, ORIGIN);
   let library: LibraryOptions | null = null;
   let siteUrl: string | null = null;
   return {
@@ -42,6 +43,9 @@ export default function linkbackAstro(options: AstroOptions = {}): AstroIntegrat
       },
       'astro:build:done': async ({ dir, logger }) => {
         library ??= await checkLibraryOptions(given, ORIGIN);
+        // Before sending: the pages as published carry the discovery. Astro's site (+ base) is the default site URL.
+        const discovery = checkDiscovery(own.receiver, library.siteUrl ?? siteUrl ?? undefined, ORIGIN);
+        if (discovery !== null) await addDiscoveryToFolder(fileURLToPath(dir), discovery);
         // The rest of linkback loads only when a build is done.
         const { sendAfterBuild } = await import('./run.ts');
         await sendAfterBuild({

@@ -4,6 +4,7 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { PageSource } from '../site/pages.ts';
 import { checkLibraryOptions, splitOptions } from './options.ts';
+import { checkDiscovery, withDiscovery } from './discovery.ts';
 import type { IntegrationOptions, LibraryOptions } from './options.ts';
 import type { BuildLog } from './run.ts';
 
@@ -38,6 +39,7 @@ export interface EleventyConfigLike {
     logWithOptions(options: { message: string; prefix?: string; type?: 'log' | 'warn' | 'error'; color?: string; force?: boolean }): void;
   };
   versionCheck?(range: string): void;
+  addTransform?(name: string, transform: (this: { page?: { url?: string | false; outputPath?: string | false } }, content: string) => string): unknown;
 }
 
 const ORIGIN = 'linkback Eleventy plugin options';
@@ -47,8 +49,17 @@ const TYPE = { info: 'log', warn: 'warn', error: 'error' } as const;
 export default function linkbackEleventy(eleventyConfig: EleventyConfigLike, options: EleventyOptions = {}): void {
   eleventyConfig.versionCheck?.('>=3.0');
   // Names now, values before the first build (see integrations/options.ts): this module stays cheap to load.
-  const { library: given, own } = splitOptions(options, { failOnError: false, runDuringServe: false }, ORIGIN);
+  const { library: given, own } = splitOptions(options, { failOnError: false, runDuringServe: false, receiver: '' }, ORIGIN);
   let library: LibraryOptions | null = null;
+  const discovery = checkDiscovery(own.receiver, given.siteUrl, ORIGIN);
+  if (discovery !== null) {
+    // In every build, --serve included: the tags are part of the page, like its other <link>s.
+    eleventyConfig.addTransform?.('linkback-discovery', function (content) {
+      const { url, outputPath } = this.page ?? {};
+      if (typeof url !== 'string' || typeof outputPath !== 'string' || !/\.html?$/i.test(outputPath)) return content;
+      return withDiscovery(content, url, discovery);
+    });
+  }
   eleventyConfig.on('eleventy.before', async () => {
     library ??= await checkLibraryOptions(given, ORIGIN);
   });

@@ -1,6 +1,6 @@
 // What a generator integration accepts: the library's options (the same zod schema, so a typo is reported the
 // same way as in a config file) minus `site` — the generator knows its output folder — plus a few switches of
-// its own, all booleans that default to off.
+// its own, booleans that default to off and strings that default to '' (off).
 //
 // Checked in two steps, so that loading a site's build configuration stays cheap (zod and the rest of linkback
 // load only when the build starts): `splitOptions` at configuration time checks the shape and the names (a typo
@@ -21,6 +21,11 @@ export interface IntegrationOptions extends LibraryOptions {
    * Default false: the build succeeds and the problems are logged; the next build retries what may be retried.
    */
   failOnError?: boolean;
+  /**
+   * Where `linkback serve` receives for this site (`https://mentions.example.org`): every page gets
+   * `<link rel="webmention">` and `<link rel="pingback">` to it, and each post its TrackBack RDF. Default: off.
+   */
+  receiver?: string;
 }
 
 const KNOWN: ReadonlySet<string> = new Set(OPTION_KEYS);
@@ -29,7 +34,7 @@ const KNOWN: ReadonlySet<string> = new Set(OPTION_KEYS);
  * Splits the integration's own switches from the library's options and checks the names (not yet the values:
  * see checkLibraryOptions). Throws LinkbackError('CONFIG_INVALID') naming the key and `origin`.
  */
-export function splitOptions<Own extends Record<string, boolean>>(
+export function splitOptions<Own extends Record<string, boolean | string>>(
   input: unknown,
   defaults: Own,
   origin: string,
@@ -42,7 +47,7 @@ export function splitOptions<Own extends Record<string, boolean>>(
   if ('site' in given) {
     throw new LinkbackError('CONFIG_INVALID', `invalid ${origin}: "site" is not an option here: linkback reads the folder the generator builds`);
   }
-  const own: Record<string, boolean> = { ...defaults };
+  const own: Record<string, boolean | string> = { ...defaults };
   const rest: Record<string, unknown> = {};
   const unknown: string[] = [];
   for (const [key, value] of Object.entries(given)) {
@@ -52,7 +57,11 @@ export function splitOptions<Own extends Record<string, boolean>>(
       continue;
     }
     if (value === undefined) continue;
-    if (typeof value !== 'boolean') throw new LinkbackError('CONFIG_INVALID', `invalid ${origin}: "${key}" must be true or false`);
+    if (typeof defaults[key] === 'string') {
+      if (typeof value !== 'string') throw new LinkbackError('CONFIG_INVALID', `invalid ${origin}: "${key}" must be a string`);
+    } else if (typeof value !== 'boolean') {
+      throw new LinkbackError('CONFIG_INVALID', `invalid ${origin}: "${key}" must be true or false`);
+    }
     own[key] = value;
   }
   if (unknown.length > 0) {

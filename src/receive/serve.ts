@@ -7,6 +7,8 @@ import { createClientFor } from '../net/client.ts';
 import type { Options } from '../options.ts';
 import { createRateLimiter } from './accept/limits.ts';
 import { receiverRoutes } from './http/routes.ts';
+import { syncRoutes } from './http/sync-routes.ts';
+import { createJobWaiters } from './accept/waiters.ts';
 import type { Route } from './http/server.ts';
 import { createReceiverServer } from './http/server.ts';
 import { startWorkers } from './queue/workers.ts';
@@ -73,15 +75,22 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     await hookClient?.close();
     throw error;
   }
+  // Pingback and TrackBack answer with the verdict: their requests wait on the workers' events (accept/waiters.ts).
+  const waiters = createJobWaiters();
   const workers = startWorkers({
     store, verify, count: options.verifyWorkers, deadlineMs: options.verifyTimeout, now,
-    ...(deps.onWorkerEvent ? { onEvent: deps.onWorkerEvent } : {}),
+    onEvent: (event) => {
+      waiters.event(event);
+      deps.onWorkerEvent?.(event);
+    },
   });
+  const context = {
+    store, sites: options.sites, queued: () => workers.wake(), maxQueue: options.maxQueue, now,
+    limits: { client: createRateLimiter(options.rateClient), source: createRateLimiter(options.rateSource) },
+  };
   const routes = [
-    ...receiverRoutes({
-      store, sites: options.sites, queued: () => workers.wake(), maxQueue: options.maxQueue, now,
-      limits: { client: createRateLimiter(options.rateClient), source: createRateLimiter(options.rateSource) },
-    }),
+    ...receiverRoutes(context),
+    ...syncRoutes({ ...context, waiters }),
     ...publishRoutes({ store, adminToken: options.adminToken, now, onApproved, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }),
     ...(deps.routes?.(store) ?? []),
   ];

@@ -9,8 +9,8 @@ import { MAX_ANSWER_BYTES } from './types.ts';
 import { decodeBody } from './body.ts';
 import { answerSays, failed, quote, sent, statusFailure } from './outcome.ts';
 import { fieldReason } from './reason.ts';
-import type { XmlElement } from './xml.ts';
-import { child, childElements, parseXml, textOf } from './xml.ts';
+import type { XmlElement } from '../xml.ts';
+import { child, childElements, parseXml, textOf } from '../xml.ts';
 
 const ALREADY_REGISTERED = 48;
 

@@ -6,8 +6,8 @@ import { Parser } from 'htmlparser2';
 import type { HttpResponse } from '../net/types.ts';
 import { decodeBody, mediaType } from './body.ts';
 import { MAX_ANSWER_BYTES } from './types.ts';
-import type { XmlElement } from './xml.ts';
-import { child, childElements, parseXml, textOf } from './xml.ts';
+import type { XmlElement } from '../xml.ts';
+import { child, childElements, parseXml, textOf } from '../xml.ts';
 
 /** Characters of a receiver's reason shown in a message: a sentence or two, never a page. */
 export const MAX_REASON = 200;

@@ -8,7 +8,7 @@ import { MAX_ANSWER_BYTES } from './types.ts';
 import { decodeBody } from './body.ts';
 import { answerSays, failed, quote, sent, statusFailure } from './outcome.ts';
 import { fieldReason } from './reason.ts';
-import { child, parseXml, textOf } from './xml.ts';
+import { child, parseXml, textOf } from '../xml.ts';
 
 export type { NotifyInput } from './types.ts';
 

@@ -31,7 +31,7 @@ export function receiverRoutes(context: RouteContext): Route[] {
     { method: 'GET', path: /^\/healthz$/, handle: () => json(200, { ok: true }) },
     { method: 'GET', path: /^\/status\/(\d{1,15})$/, handle: (_req, [id]) => jobStatus(context.store, Number(id)) },
     { method: 'POST', path: /^\/([^/]+)\/webmention$/, handle: (req, [domain]) => webmention(sitesFor(context.sites, domain ?? ''))(req) },
-    // lb-recv-protocols: POST /<domain>/xmlrpc (Pingback) and POST /<domain>/trackback?target=… (TrackBack) go here.
+    // POST /<domain>/xmlrpc (Pingback) and /<domain>/trackback (TrackBack) answer synchronously: ./sync-routes.ts.
   ];
   // The short path is unambiguous only when there is one site (webmention.io has no such path; many receivers do).
   if (context.sites.length === 1) routes.push({ method: 'POST', path: /^\/webmention$/, handle: webmention(context.sites) });

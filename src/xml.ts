@@ -1,4 +1,5 @@
-// A small, safe XML reader for protocol answers (Trackback, XML-RPC). Safety comes in three layers:
+// A small, safe XML reader, shared by sending (Trackback and XML-RPC answers) and receiving (pingback.ping
+// requests, which come from anyone). Safety comes in three layers:
 // a DTD or entity declaration is refused before any parsing (no entity expansion can ever happen),
 // the parser's own entity processing is off, and only the five predefined entities and numeric
 // character references are decoded, here. fast-xml-parser's validator supplies well-formedness,
