@@ -79,7 +79,7 @@ test('workers: same pages, same order, same warnings in the same places as on th
   for (const workers of [2, 3]) {
     assert.deepEqual(await events(root, { workers }), one, `${workers} workers`);
   }
-  // The default starts workers only past a few dozen pages (POOL_AFTER_FILES); past it, the output is the same too.
+  // The default starts workers only past 200 pages; past it, the output is the same too.
   const many: Record<string, string> = {};
   for (let n = 0; n < 260; n++) many[`${String(n).padStart(3, '0')}/index.html`] = post(n, `<a href="https://m${n % 5}.example/${n}">m</a>`);
   const big = await site(many);

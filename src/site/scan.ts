@@ -27,11 +27,10 @@ export type Warn = (file: string, message: string) => void;
 
 /**
  * Pages read on the calling thread before worker threads start (when `workers` is not given): a small site never
- * pays for them. Not more: every page before it is parsed on the calling thread, which has the walk, the reads and
- * the caller's own work besides (200 cost the calling thread about 0.3 s of CPU more on a 3,000-post dry run, see
- * WORKER_BACKLOG).
+ * pays for them. Tried at 50: the calling thread of a 3,000-post dry run spent about 0.3 s less CPU, but the
+ * 100-post send of bench/cold.ts (about 150 pages) then started a worker and spent 0.5 s more CPU in all.
  */
-const POOL_AFTER_FILES = 50;
+const POOL_AFTER_FILES = 200;
 /** Pages in progress at once without workers. */
 const READ_AHEAD = 8;
 /** With workers: enough that none waits while the next page in order is still being parsed elsewhere (> WORKER_BACKLOG). */
@@ -44,7 +43,8 @@ const PAGES_PER_WORKER = 48;
  * 11-12 s CPU, 5.6-6 s, both threads 98% busy. At 4 pages the worker idled 20% of a bare scan. In a whole `send`
  * the caller's own work on each page (planning its pairs, events, rows) runs on this thread between pages too:
  * with 8 the worker ran dry during it and this thread parsed 1,100-1,300 of the 3,382 pages of bench/dry.ts
- * (2.7-2.9 s of its CPU); with 32, 810-940 (2.4-2.55 s), and 600-660 (2.1-2.3 s) with POOL_AFTER_FILES 50.
+ * (2.7-2.9 s of its CPU); with 32, 810-940 (2.4-2.55 s). (On a machine loaded 8 times over: the calling thread
+ * parses what a descheduled worker cannot take, which is the point.)
  */
 const WORKER_BACKLOG = 32;
 
