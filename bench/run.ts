@@ -1,5 +1,5 @@
 // The performance benchmarks of linkback, each measured against a baseline in the same run.
-//   npm run bench                      all five, full sizes (under 10 minutes on 2 cores)
+//   npm run bench                      all six, full sizes (under 10 minutes on 2 cores)
 //   npm run bench -- --quick           smaller sizes, fewer repetitions (about 2 minutes)
 //   npm run bench -- --only scan,versus
 // Results are printed as they come, and written to bench/out/results.md and bench/out/results.json.
@@ -13,6 +13,7 @@ import type { BenchContext } from './lib/context.ts';
 import { renderChecks } from './lib/report.ts';
 import type { Section } from './lib/report.ts';
 import { coldBenchmark } from './cold.ts';
+import { dryBenchmark } from './dry.ts';
 import { networkBenchmarks } from './network.ts';
 import { receiveVerifyBenchmark } from './receive-verify.ts';
 import { scanBenchmark } from './scan.ts';
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section[]>> = {
   network: networkBenchmarks,
   versus: async (ctx) => [await versusBenchmark(ctx)],
   cold: async (ctx) => [await coldBenchmark(ctx)],
+  dry: async (ctx) => [await dryBenchmark(ctx)],
   'receive-verify': async (ctx) => [await receiveVerifyBenchmark(ctx)],
 };
 const ALIASES: Record<string, string> = { incremental: 'network' };
@@ -36,7 +38,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --quick] [--only scan,network,incremental,versus,cold,receive-verify]');
+  console.log('usage: npm run bench [-- --quick] [--only scan,network,incremental,versus,cold,dry,receive-verify]');
   process.exit(0);
 }
 const selected = values.only ? [...new Set(values.only.split(',').map((s) => ALIASES[s.trim()] ?? s.trim()))] : Object.keys(BENCHMARKS);

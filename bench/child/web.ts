@@ -5,9 +5,13 @@
 // notifications received. Runs in its own process (started by bench/lib/web.ts) so that its work is not
 // counted as the sender's, and answers that process over IPC: "reset", "stats", "close".
 // How each host advertises its endpoint: ./hosts.ts.
+// With `siteRoot`, one more server plays the blog itself (blog.example): it serves the built site's files, so
+// that the live check of each post (a GET of its public URL before its notifications go out) finds it deployed.
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
 import { hostKind } from './hosts.ts';
 import type { HostKind } from './hosts.ts';
 
@@ -16,6 +20,8 @@ export interface WebConfig {
   latencyMs: number;
   /** Size of a target page's HTML. */
   pageBytes: number;
+  /** A built site to serve as the blog's own host (the live check's GETs), answering after `latencyMs` too. */
+  siteRoot?: string;
 }
 
 export interface WebStats {
@@ -36,6 +42,8 @@ export interface WebStats {
   busyMs: number;
   /** ms from the reset to the first request. */
   idleBeforeMs: number;
+  /** GETs of the blog's own pages (the live check), answered from `siteRoot`; not counted in `requests`. */
+  siteGets: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WebConfig;
@@ -47,7 +55,7 @@ let lastAt = 0;
 const inFlight: number[] = new Array<number>(config.hosts).fill(0);
 
 function fresh(): WebStats {
-  return { requests: 0, gets: 0, posts: 0, connections: 0, strays: 0, maxInFlightTotal: 0, maxInFlightPerHost: 0, log: [], at: [], busyMs: 0, idleBeforeMs: 0 };
+  return { requests: 0, gets: 0, posts: 0, connections: 0, strays: 0, maxInFlightTotal: 0, maxInFlightPerHost: 0, log: [], at: [], busyMs: 0, idleBeforeMs: 0, siteGets: 0 };
 }
 
 const filler = (() => {
@@ -138,6 +146,26 @@ for (let i = 0; i < config.hosts; i++) {
   servers.push(server);
   ports.push((server.address() as AddressInfo).port);
 }
+/** The blog: a GET of /a/b/ answers /a/b/index.html from the built site, 404 when there is none. */
+const siteServer = config.siteRoot === undefined ? null : createServer((req, res) => {
+  stats.siteGets++;
+  const root = config.siteRoot as string;
+  const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+  const file = join(root, normalize(path).replace(/^(\.\.(\/|$))+/, ''), path.endsWith('/') ? 'index.html' : '');
+  void (async () => {
+    await new Promise((resolve) => setTimeout(resolve, config.latencyMs));
+    try {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await readFile(file));
+    } catch {
+      res.writeHead(404).end();
+    }
+  })();
+});
+if (siteServer !== null) {
+  await new Promise<void>((resolve) => siteServer.listen(0, '127.0.0.1', resolve));
+  servers.push(siteServer);
+}
+
 const catchAll = createServer((req, res) => {
   stats.strays++;
   stats.log.push(`STRAY ${req.method} ${req.headers.host} ${req.url}`);
@@ -165,4 +193,4 @@ process.on('message', (message: { cmd: string; id: number }) => {
       break;
   }
 });
-process.send?.({ ready: true, ports, catchAll: (catchAll.address() as AddressInfo).port });
+process.send?.({ ready: true, ports, catchAll: (catchAll.address() as AddressInfo).port, site: siteServer === null ? null : (siteServer.address() as AddressInfo).port });

@@ -40,3 +40,24 @@ export function scanLinks(posts: number): (index: number, r: Rng) => string[] {
     });
   };
 }
+
+/**
+ * The dry-run page mix of issue 14: exactly 12 arXiv papers and 12 of the site's own pages per post, in a
+ * shuffled order. No request is needed to know any of them: a dry run of such a site reads files and parses.
+ */
+export function dryRunLinks(posts: number): (index: number, r: Rng) => string[] {
+  return (_index, r) => {
+    const links: string[] = [];
+    for (let i = 0; i < 12; i++) links.push(arxivUrl(r));
+    for (let i = 0; i < 12; i++) {
+      const other = between(r, 0, Math.max(0, posts - 1));
+      links.push(r() < 0.5 ? `/tags/${other % 7 === 0 ? 'notes' : 'theory'}/` : `${SITE_URL}archive/${other}/#section-${between(r, 1, 5)}`);
+    }
+    // Fisher-Yates with the page's own generator: the same order on every machine.
+    for (let i = links.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [links[i], links[j]] = [links[j] as string, links[i] as string];
+    }
+    return links;
+  };
+}

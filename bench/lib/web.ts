@@ -16,6 +16,8 @@ export interface Web {
   target(i: number, n: number | string): string;
   /** Every host to its own loopback server, anything else to the catch-all: nothing leaves the machine. */
   connectTo(): Record<string, string>;
+  /** The port of the server playing the blog (config.siteRoot), null without one. */
+  sitePort: number | null;
   reset(): Promise<void>;
   stats(): Promise<WebStats>;
   close(): Promise<void>;
@@ -23,8 +25,8 @@ export interface Web {
 
 export async function startWeb(build: string, config: WebConfig): Promise<Web> {
   const child = fork(join(build, 'bench', 'child', 'web.js'), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await new Promise<{ ports: number[]; catchAll: number }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { ports: number[]; catchAll: number }));
+  const ready = await new Promise<{ ports: number[]; catchAll: number; site: number | null }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { ports: number[]; catchAll: number; site: number | null }));
     child.once('exit', (code) => reject(new Error(`latency web exited (${code})`)));
   });
   let nextId = 0;
@@ -45,6 +47,7 @@ export async function startWeb(build: string, config: WebConfig): Promise<Web> {
     hosts: config.hosts,
     latencyMs: config.latencyMs,
     ports: ready.ports,
+    sitePort: ready.site,
     host,
     target: (i, n) => `http://${host(i)}:${ready.ports[i]}/post/${n}`,
     connectTo: () => {

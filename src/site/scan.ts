@@ -25,20 +25,28 @@ import { errorCode, walkHtmlFiles } from './walk.ts';
 
 export type Warn = (file: string, message: string) => void;
 
-/** Pages read on the calling thread before worker threads start (when `workers` is not given): a small site never pays for them. */
+/**
+ * Pages read on the calling thread before worker threads start (when `workers` is not given): a small site never
+ * pays for them. Tried at 50: the calling thread of a 3,000-post dry run spent about 0.3 s less CPU, but the
+ * 100-post send of bench/cold.ts (about 150 pages) then started a worker and spent 0.5 s more CPU in all.
+ */
 const POOL_AFTER_FILES = 200;
 /** Pages in progress at once without workers. */
 const READ_AHEAD = 8;
-/** With workers: enough that none waits while the next page in order is still being parsed elsewhere. */
-const PAGES_PER_WORKER = 16;
+/** With workers: enough that none waits while the next page in order is still being parsed elsewhere (> WORKER_BACKLOG). */
+const PAGES_PER_WORKER = 48;
 /**
  * The calling thread parses a page itself when the workers already have this many each, answers not yet taken.
  * `workers: n` is n threads parsing: this one and n - 1 workers. The calling thread has the walk, reads and
  * hashes besides, so it parses what the workers cannot take. On 2 cores, 2 workers beside a busy calling thread
  * were 3 threads for 2 cores (bench/scan.ts, 10,000 posts: 13-16 s CPU, 7-9 s); 1 worker and the calling thread:
- * 11-12 s CPU, 5.6-6 s, both threads 98% busy. At 8 pages the worker never ran dry (4: it idled 20%).
+ * 11-12 s CPU, 5.6-6 s, both threads 98% busy. At 4 pages the worker idled 20% of a bare scan. In a whole `send`
+ * the caller's own work on each page (planning its pairs, events, rows) runs on this thread between pages too:
+ * with 8 the worker ran dry during it and this thread parsed 1,100-1,300 of the 3,382 pages of bench/dry.ts
+ * (2.7-2.9 s of its CPU); with 32, 810-940 (2.4-2.55 s). (On a machine loaded 8 times over: the calling thread
+ * parses what a descheduled worker cannot take, which is the point.)
  */
-const WORKER_BACKLOG = 8;
+const WORKER_BACKLOG = 32;
 
 export async function* scanSite(root: string, options: SiteOptions, scan: ScanOptions = {}): AsyncGenerator<ScannedPage> {
   const hints = readHints(options);

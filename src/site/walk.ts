@@ -21,6 +21,8 @@ export type WalkWarn = (file: string, message: string) => void;
 interface Entry {
   name: string;
   dir: boolean;
+  /** What the folder's entries sort by: the name, "name/" for a folder (see walkDir). */
+  key: string;
   /** A directory's identity, to notice a folder reached twice. */
   dev: number;
   ino: number;
@@ -73,9 +75,9 @@ async function* walkDir(root: string, rel: string, folders: Folders, warn: WalkW
     if ('warning' in looked) warn(looked.path, looked.warning);
     else if (looked.entry !== null) entries.push(looked.entry);
   }
-  // Sorting a folder's entries as "name/" for folders gives the global order of full paths.
-  const key = (e: Entry): string => (e.dir ? `${e.name}/` : e.name);
-  entries.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  // Sorting a folder's entries as "name/" for folders gives the global order of full paths. The key is made once
+  // per entry, not twice per comparison (a site's root holds hundreds of page and tag folders).
+  entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const entry of entries) {
     const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
     if (!entry.dir) {
@@ -118,14 +120,14 @@ type Looked = { entry: Entry | null } | { path: string; warning: string };
 /** A plain file is known from its directory entry; folders (their identity) and symlinks (their target) need a stat. */
 function entryOf(root: string, rel: string, dirent: Dirent): Looked {
   const name = dirent.name;
-  if (dirent.isFile()) return { entry: HTML.test(name) ? { name, dir: false, dev: 0, ino: 0 } : null };
+  if (dirent.isFile()) return { entry: HTML.test(name) ? { name, dir: false, key: name, dev: 0, ino: 0 } : null };
   if (isSpecial(dirent)) return { entry: null };
   const path = rel === '' ? name : `${rel}/${name}`;
   try {
     // stat, not lstat: a symlink counts as what it points to.
     const s = statSync(join(root, path));
-    if (s.isDirectory()) return { entry: SKIPPED_DIRS.has(name) ? null : { name, dir: true, dev: s.dev, ino: s.ino } };
-    if (s.isFile() && HTML.test(name)) return { entry: { name, dir: false, dev: 0, ino: 0 } };
+    if (s.isDirectory()) return { entry: SKIPPED_DIRS.has(name) ? null : { name, dir: true, key: `${name}/`, dev: s.dev, ino: s.ino } };
+    if (s.isFile() && HTML.test(name)) return { entry: { name, dir: false, key: name, dev: 0, ino: 0 } };
     return { entry: null };
   } catch (error) {
     if (HTML.test(name) || errorCode(error) === 'ELOOP') return { path, warning: `not readable (${errorCode(error)}): skipped` };
