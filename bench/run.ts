@@ -14,7 +14,7 @@ import { renderChecks } from './lib/report.ts';
 import type { Section } from './lib/report.ts';
 import { coldBenchmark } from './cold.ts';
 import { networkBenchmarks } from './network.ts';
-import { receiveVerifyBenchmark } from './receive-verify.ts';
+import { receiveServerBenchmark, receiveVerifyBenchmark } from './receive-verify.ts';
 import { scanBenchmark } from './scan.ts';
 import { versusBenchmark } from './versus.ts';
 
@@ -24,7 +24,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section[]>> = {
   network: networkBenchmarks,
   versus: async (ctx) => [await versusBenchmark(ctx)],
   cold: async (ctx) => [await coldBenchmark(ctx)],
-  'receive-verify': async (ctx) => [await receiveVerifyBenchmark(ctx)],
+  'receive-verify': async (ctx) => [await receiveVerifyBenchmark(ctx), await receiveServerBenchmark(ctx)],
 };
 const ALIASES: Record<string, string> = { incremental: 'network' };
 
