@@ -15,7 +15,7 @@ import type { Section } from './lib/report.ts';
 import { coldBenchmark } from './cold.ts';
 import { dryBenchmark } from './dry.ts';
 import { networkBenchmarks } from './network.ts';
-import { receiveVerifyBenchmark } from './receive-verify.ts';
+import { receiveServerBenchmark, receiveVerifyBenchmark } from './receive-verify.ts';
 import { scanBenchmark } from './scan.ts';
 import { versusBenchmark } from './versus.ts';
 
@@ -26,7 +26,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section[]>> = {
   versus: async (ctx) => [await versusBenchmark(ctx)],
   cold: async (ctx) => [await coldBenchmark(ctx)],
   dry: async (ctx) => [await dryBenchmark(ctx)],
-  'receive-verify': async (ctx) => [await receiveVerifyBenchmark(ctx)],
+  'receive-verify': async (ctx) => [await receiveVerifyBenchmark(ctx), await receiveServerBenchmark(ctx)],
 };
 const ALIASES: Record<string, string> = { incremental: 'network' };
 
