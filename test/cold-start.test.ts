@@ -37,7 +37,7 @@ async function loads(script: string): Promise<{ packages: Set<string>; files: st
   }
 }
 
-for (const entry of ['eleventy', 'astro'] as const) {
+for (const entry of ['eleventy', 'astro', 'netlify'] as const) {
   test(`importing the ${entry} integration loads none of the heavy dependencies`, async () => {
     const { packages, files } = await loads(`await import('./src/integrations/${entry}.ts');`);
     assert.ok(files.includes(`src/integrations/${entry}.ts`), `the recorder saw the import: ${files.join(', ')}`);

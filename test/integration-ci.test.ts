@@ -1,16 +1,19 @@
 // The GitHub Actions recipe (docs/github-actions.md): its workflows are parsed, checked for what keeps the state
-// safe (order, `if: always()`, no cancelling, cache keys), and their shell steps are run for real with bash — the
-// real CLI (behind a stand-in `npx`), the example site (real Jekyll output) against the simulated web, and git
-// pushing the committed state to a local bare repository — over two deploys, as two fresh runners would.
+// safe (order, `if: always()`, no cancelling), and their steps are run for real — the action's step
+// (linkback/linkback, action.yml: test/fixtures/github-action.ts) with the inputs the workflow gives it, the
+// example site (real Jekyll output) against the simulated web, and git pushing the committed state to a local bare
+// repository with bash — over two deploys, as two fresh runners would. The action itself: integration-github.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIMULATED_CA, startSimulatedWeb } from '../example/web.ts';
 import type { SimulatedWeb } from '../example/web.ts';
+import { runSendStep, runnerTemp } from './fixtures/github-action.ts';
+import type { StepRun } from './fixtures/github-action.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const exampleSite = join(root, 'example/site');
@@ -25,7 +28,7 @@ interface Step {
   uses?: string;
   run?: string;
   if?: string;
-  with?: Record<string, unknown>;
+  with?: Record<string, string | boolean>;
 }
 interface Workflow {
   on: { push?: unknown; workflow_dispatch?: { inputs?: Record<string, { options?: string[]; default?: string }> } };
@@ -47,7 +50,9 @@ const step = (w: Workflow | undefined, name: string): Step => {
 };
 const at = (w: Workflow, name: string) => steps(w).findIndex((s) => s.name === name);
 
-test('both workflows: build, deploy, then send; never cancelled mid-run; the state kept even when the job fails', () => {
+const ACTION = 'linkback/linkback@v0';
+
+test('both workflows: build, deploy, then the action sends; never cancelled mid-run', () => {
   assert.equal(workflows.length, 2);
   for (const w of [jekyll, hugo]) {
     assert.ok(w);
@@ -56,37 +61,36 @@ test('both workflows: build, deploy, then send; never cancelled mid-run; the sta
     assert.equal(w.env.FAIL_ON_FAILED_NOTIFICATION, false, 'a failed notification warns by default');
     const order = ['Build', 'Deploy', 'Send linkbacks'].map((name) => at(w, name));
     assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > (order[k - 1] ?? -1))), `steps in order: ${order.join(', ')}`);
-    const keep = steps(w).findIndex((s, i) => i > at(w, 'Send linkbacks') && /linkback state/.test(s.name ?? ''));
-    assert.ok(keep > 0, 'the state is kept after sending');
-    assert.match(steps(w)[keep]?.if ?? '', /^always\(\)/);
+    const send = step(w, 'Send linkbacks');
+    assert.equal(send.uses, ACTION);
+    assert.equal(send.with?.['fail-on-error'], '${{ env.FAIL_ON_FAILED_NOTIFICATION }}');
+    assert.ok(!steps(w).some((s) => s.run?.includes('npx')), 'the action installs and runs linkback');
   }
-  assert.equal(jekyll?.permissions?.contents, 'write', 'the state commit needs write access');
 });
 
-test('Hugo: the cache entry saved is the one the next run restores, and no state means no sending', () => {
+test('Jekyll: the state committed even when the job fails, the action told not to cache it', () => {
+  assert.ok(jekyll);
+  assert.equal(jekyll.permissions?.contents, 'write', 'the state commit needs write access');
+  assert.equal(step(jekyll, 'Send linkbacks').with?.cache, false);
+  assert.ok(at(jekyll, 'Commit the linkback state') > at(jekyll, 'Send linkbacks'));
+  assert.match(step(jekyll, 'Commit the linkback state').if ?? '', /^always\(\)/);
+});
+
+test('Hugo: the state in the action\'s cache; without one, a push sends nothing until a run by hand says what to do', () => {
   assert.ok(hugo);
-  const restore = step(hugo, 'Restore the linkback state');
-  const save = step(hugo, 'Save the linkback state');
-  assert.equal(restore.uses, 'actions/cache/restore@v4');
-  assert.equal(save.uses, 'actions/cache/save@v4');
-  assert.equal(restore.with?.path, save.with?.path);
-  assert.equal(restore.with?.key, save.with?.key);
-  const key = String(save.with?.key);
-  const prefix = String(restore.with?.['restore-keys']);
-  assert.ok(key.startsWith(prefix), 'restore-keys matches the keys saved');
-  assert.match(key, /github\.run_id/, 'a new key per run: a cache entry cannot be overwritten');
-  const refuse = step(hugo, 'Refuse to send without state');
-  assert.ok(at(hugo, 'Refuse to send without state') < at(hugo, 'Send linkbacks'));
-  assert.match(refuse.if ?? '', /steps\.state\.outputs\.cache-matched-key == ''/);
-  assert.match(refuse.run ?? '', /exit [1-9]/);
-  assert.deepEqual(hugo.on.workflow_dispatch?.inputs?.without_state?.options, ['stop', 'send', 'record as done']);
+  const send = step(hugo, 'Send linkbacks');
+  assert.equal(send.with?.cache, undefined, 'the action caches by default');
+  assert.equal(send.with?.['without-state'], "${{ inputs.without_state || 'stop' }}");
+  assert.deepEqual(hugo.on.workflow_dispatch?.inputs?.without_state?.options, ['stop', 'send', 'baseline']);
+  assert.equal(hugo.on.workflow_dispatch?.inputs?.without_state?.default, 'stop');
+  assert.ok(!steps(hugo).some((s) => s.uses?.startsWith('actions/cache')), 'no cache steps of its own');
 });
 
 interface Runner {
   dir: string;
   web: SimulatedWeb;
   remote: string;
-  bin: string;
+  temp: string;
 }
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<Runner> {
@@ -96,16 +100,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<R
     await web.close();
     await rm(dir, { recursive: true, force: true });
   });
-  // `npx --yes linkback@0.1 …` without the registry: the stand-in runs this repository's command.
-  const bin = join(dir, 'bin');
-  await mkdir(bin);
-  await writeFile(join(bin, 'npx'), [
-    '#!/bin/sh',
-    'while [ $# -gt 0 ]; do case "$1" in linkback@*) shift; break ;; *) shift ;; esac; done',
-    `exec "${process.execPath}" --import "${import.meta.resolve('tsx')}" "${join(root, 'src/cli/bin.ts')}" "$@"`,
-    '',
-  ].join('\n'));
-  await chmod(join(bin, 'npx'), 0o755);
+  const temp = await runnerTemp(dir);
 
   // The site's repository, with its remote.
   const remote = join(dir, 'remote.git');
@@ -120,7 +115,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<R
     retries: 0,
   }, null, 2));
   await sh(`git init -q -b main && git add . && git -c user.name=me -c user.email=me@example.org commit -qm site && git remote add origin ${remote} && git push -q origin main`, work);
-  return { dir, web, remote, bin };
+  return { dir, web, remote, temp };
 }
 
 /** A fresh runner: actions/checkout, then the build (the example site is real Jekyll output). */
@@ -147,7 +142,6 @@ async function runStep(r: Runner, work: string, script: string, env: Record<stri
     return value;
   });
   const ran = await sh(body, work, {
-    PATH: `${r.bin}:${process.env.PATH ?? ''}`,
     GITHUB_OUTPUT: outputs,
     GITHUB_SHA: 'abcdef0123456789',
     GITHUB_REF_NAME: 'main',
@@ -161,6 +155,19 @@ async function runStep(r: Runner, work: string, script: string, env: Record<stri
   return { ...ran, outputs: await readFile(outputs, 'utf8') };
 }
 
+/** The workflow's `uses: linkback/linkback` step: the action's step with the inputs `with:` gives, `${{ … }}` evaluated. */
+async function sendWith(r: Runner, work: string, w: Step, expressions: Record<string, string>): Promise<StepRun> {
+  const inputs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(w.with ?? {})) {
+    inputs[name] = String(value).replace(/\$\{\{(.*?)\}\}/g, (_, expression: string) => {
+      const found = expressions[expression.trim()];
+      assert.ok(found !== undefined, `no value given for \${{${expression}}}`);
+      return found;
+    });
+  }
+  return runSendStep(r.temp, work, inputs, { GITHUB_SHA: 'abcdef0123456789', GITHUB_REF_NAME: 'main' });
+}
+
 function sh(script: string, cwd: string, env: Record<string, string> = {}, shell = ['sh', '-c']): Promise<{ code: number; out: string }> {
   const [file = 'sh', ...args] = shell;
   return new Promise((resolve) => {
@@ -172,17 +179,20 @@ function sh(script: string, cwd: string, env: Record<string, string> = {}, shell
 
 const remoteLog = (r: Runner) => sh('git log --format=%s main', r.remote).then((x) => x.out.trim().split('\n'));
 
+const FAIL = (value: string) => ({ 'env.FAIL_ON_FAILED_NOTIFICATION': value });
+
 test('Jekyll: two deploys — the first sends and commits the state, the second sends nothing and commits nothing', async (t) => {
   const r = await setup(t);
-  const send = step(jekyll, 'Send linkbacks').run ?? '';
+  assert.ok(jekyll);
+  const send = step(jekyll, 'Send linkbacks');
   const commit = step(jekyll, 'Commit the linkback state').run ?? '';
 
   const first = await checkout(r, 'checkout-1', '_site');
-  const sent = await runStep(r, first, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' });
+  const sent = await sendWith(r, first, send, FAIL('false'));
   // The example site cites one arXiv id that does not exist: exit code 1, a warning, the job goes on.
-  assert.equal(sent.code, 0, sent.out);
-  assert.match(sent.outputs, /^exit-code=1$/m);
-  assert.match(sent.out, /^::warning title=linkback::some notifications failed/m);
+  assert.equal(sent.code, 0, sent.log);
+  assert.equal(sent.outputs['exit-code'], '1');
+  assert.match(sent.log, /^::warning title=linkback::1 notification failed/m);
   assert.equal(r.web.notifications().length, 9);
   const kept = await runStep(r, first, commit, {});
   assert.equal(kept.code, 0, kept.out);
@@ -192,9 +202,9 @@ test('Jekyll: two deploys — the first sends and commits the state, the second 
 
   // The next deploy, on a new runner: the state comes with the checkout.
   const second = await checkout(r, 'checkout-2', '_site');
-  const again = await runStep(r, second, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' });
-  assert.equal(again.code, 0, again.out);
-  assert.match(again.outputs, /^exit-code=0$/m);
+  const again = await sendWith(r, second, send, FAIL('false'));
+  assert.equal(again.code, 0, again.log);
+  assert.equal(again.outputs['exit-code'], '0');
   assert.equal(r.web.notifications().length, 9, 'nothing sent twice');
   const unchanged = await runStep(r, second, commit, {});
   assert.equal(unchanged.code, 0, unchanged.out);
@@ -204,37 +214,43 @@ test('Jekyll: two deploys — the first sends and commits the state, the second 
 
 test('the job fails on a failed notification only when asked, and always on a configuration error', async (t) => {
   const r = await setup(t);
-  const send = step(jekyll, 'Send linkbacks').run ?? '';
+  assert.ok(jekyll);
+  const send = step(jekyll, 'Send linkbacks');
   const work = await checkout(r, 'checkout-1', '_site');
-  const strict = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'true' });
+  const strict = await sendWith(r, work, send, FAIL('true'));
   assert.equal(strict.code, 1);
-  assert.match(strict.outputs, /^exit-code=1$/m);
+  assert.equal(strict.outputs['exit-code'], '1');
 
   await writeFile(join(work, 'linkback.config.json'), JSON.stringify({ concurency: 2 }));
-  const broken = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' });
-  assert.equal(broken.code, 2, broken.out);
-  assert.match(broken.out, /concurency/);
+  const broken = await sendWith(r, work, send, FAIL('false'));
+  assert.equal(broken.code, 2, broken.log);
+  assert.match(broken.log, /concurency/);
 });
 
-test('Hugo: "record as done" records the posts online without sending; later runs send only what is new', async (t) => {
+test('Hugo: "baseline" records the posts online without sending; later runs send only what is new', async (t) => {
   const r = await setup(t);
   assert.ok(hugo);
-  const send = step(hugo, 'Send linkbacks').run ?? '';
-  const expression = /\$\{\{(.*?)\}\}/.exec(send)?.[1]?.trim() ?? '';
-  assert.match(expression, /cache-matched-key == '' && inputs\.without_state == 'record as done' && '--mark-existing'/);
+  const send = step(hugo, 'Send linkbacks');
   const work = await checkout(r, 'checkout-1', 'public');
+  const choose = (value: string) => ({ ...FAIL('false'), "inputs.without_state || 'stop'": value });
 
-  const marked = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' }, { [expression]: '--mark-existing' });
-  assert.equal(marked.code, 0, marked.out);
+  // A push before any state: nothing sent, the job fails and says what to do.
+  const pushed = await sendWith(r, work, send, choose('stop'));
+  assert.equal(pushed.code, 3, pushed.log);
+  assert.match(pushed.log, /^::error title=linkback::no linkback state/m);
+  assert.equal(r.web.requests.length, 0);
+
+  const marked = await sendWith(r, work, send, choose('baseline'));
+  assert.equal(marked.code, 0, marked.log);
   assert.equal(r.web.notifications().length, 0, 'nothing sent');
 
   // The next deploy (the cache restored: the same folder here) has one new post.
   await mkdir(join(work, 'public/2026/12/01/new-post'), { recursive: true });
   await writeFile(join(work, 'public/2026/12/01/new-post/index.html'), '<!doctype html><html><head><title>New</title><link rel="canonical" href="https://blog.example.org/2026/12/01/new-post/"></head><body><article><h1>New</h1><time datetime="2026-12-01">1 Dec</time><p>Back to <a href="https://arxiv.org/abs/1706.03762">the transformer</a>.</p></article></body></html>');
   r.web.serve(join(work, 'public')); // the workflow's Deploy step, before it sends
-  const next = await runStep(r, work, send, { FAIL_ON_FAILED_NOTIFICATION: 'false' }, { [expression]: '' });
-  assert.equal(next.code, 0, next.out);
-  assert.match(next.outputs, /^exit-code=0$/m);
+  const next = await sendWith(r, work, send, choose('stop'));
+  assert.equal(next.code, 0, next.log);
+  assert.equal(next.outputs['exit-code'], '0');
   assert.deepEqual(r.web.notifications().map((n) => `${n.host}${n.path} ${new URLSearchParams(n.body).get('url')}`), [
     'arxiv.org/trackback/1706.03762 https://blog.example.org/2026/12/01/new-post/',
   ]);

@@ -50,6 +50,7 @@ before(async () => {
   await copyFile(join(root, 'package.json'), join(pkg, 'package.json'));
   await cp(join(root, 'bin'), join(pkg, 'bin'), { recursive: true });
   await copyFile(join(root, 'README.md'), join(pkg, 'README.md')).catch(() => {});
+  await cp(join(root, 'netlify'), join(pkg, 'netlify'), { recursive: true });
   const built = await node([join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')], root);
   assert.equal(built.code, 0, `the build failed:\n${built.stdout}${built.stderr}`);
 
@@ -76,10 +77,10 @@ before(async () => {
 after(() => rm(base, { recursive: true, force: true }));
 
 test('npm pack ships the built library, its declarations and the command; no sources or tests', () => {
-  for (const file of ['package.json', 'bin/linkback.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/integrations/eleventy.js', 'dist/integrations/astro.d.ts']) {
+  for (const file of ['package.json', 'bin/linkback.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/integrations/eleventy.js', 'dist/integrations/astro.d.ts', 'dist/integrations/netlify.js', 'dist/integrations/github.js', 'netlify/index.js', 'netlify/manifest.yml']) {
     assert.ok(packed.includes(file), `${file} is in the package`);
   }
-  const stray = packed.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/|dist\/)/.test(f));
+  const stray = packed.filter((f) => !/^(package\.json|README\.md|LICENSE|netlify\/|bin\/|dist\/)/.test(f));
   assert.deepEqual(stray, []);
   // Every module has its declaration file next to it.
   const js = packed.filter((f) => f.endsWith('.js') && f.startsWith('dist/'));
@@ -191,4 +192,33 @@ test('linkback/eleventy and linkback/astro load by name (without Astro or Eleven
   ].join('\n'));
   const checked = await tsc(app);
   assert.equal(checked.code, 0, checked.stdout);
+});
+
+test('Netlify\'s build runner loads `package = "./node_modules/linkback/netlify"` from the package, with its manifest.yml', async (t) => {
+  const web = await startSimulatedWeb();
+  t.after(() => web.close());
+  const site = join(base, 'netlify-site');
+  await mkdir(site);
+  await cp(join(root, 'example/site'), join(site, 'public'), { recursive: true });
+  // The site's own node_modules: linkback as installed above.
+  await symlink(join(app, 'node_modules'), join(site, 'node_modules'), 'dir');
+  await writeFile(join(site, 'netlify.toml'), '[build]\n  publish = "public"\n\n[[plugins]]\n  package = "./node_modules/linkback/netlify"\n  [plugins.inputs]\n  dryRun = true\n');
+  await writeFile(join(site, 'linkback.config.json'), JSON.stringify({ connectTo: { '*': `127.0.0.1:${web.port}` }, allowPrivate: true, retries: 0 }));
+  const built = await node([join(root, 'node_modules/@netlify/build/bin.js'), '--offline', '--cwd', site, '--repositoryRoot', site, '--context', 'production'], site, {
+    NODE_EXTRA_CA_CERTS: SIMULATED_CA, URL: 'https://blog.example.org', BUILD_TELEMETRY_DISABLED: '1', NO_COLOR: '1',
+  });
+  assert.equal(built.code, 0, built.stdout + built.stderr);
+  assert.match(built.stdout, /- \.\/node_modules\/linkback\/netlify@\d[^ ]* from netlify\.toml/);
+  assert.match(built.stdout, /0 sent, 0 failed, 0 held \(dry run: 9 would be sent\)/, built.stdout);
+  assert.equal(web.notifications().length, 0, 'a dry run sends nothing');
+});
+
+test('the GitHub Action\'s step runs from the package as action.yml runs it (node <package>/dist/integrations/github.js)', async () => {
+  const script = join(app, 'node_modules/linkback/dist/integrations/github.js');
+  const output = join(base, 'github-output');
+  await writeFile(output, '');
+  const ran = await node([script], app, { GITHUB_OUTPUT: output, GITHUB_WORKSPACE: app, INPUT_SITE: '' });
+  assert.equal(ran.code, 2, ran.stderr);
+  assert.match(ran.stdout, /^::error title=linkback::input "site" is required/m);
+  assert.match(await readFile(output, 'utf8'), /^exit-code=2$/m);
 });
