@@ -89,7 +89,10 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
     async complete(jobId, verification, now) {
       const nowIso = iso(now);
       const id = await db.transaction().execute(async (tx) => {
-        const job = await tx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+        let taking = tx.selectFrom('jobs').selectAll().where('id', '=', jobId);
+        // Postgres: a second worker finishing the same job (its lease ran out) waits here and then sees it done.
+        if (options.dialect === 'postgres') taking = taking.forUpdate();
+        const job = await taking.executeTakeFirst();
         // Already finished (a worker whose lease ran out finished it too): the first answer stands.
         if (!job || job.state === 'done' || job.state === 'dead') return job?.mention_id ?? undefined;
         const received = JSON.parse(job.received) as Received;

@@ -1,0 +1,84 @@
+// The receiver's store on each database it runs on, for tests that must hold on all of them: SQLite (a temp file)
+// and Postgres (a real server started for the test file, a fresh database per test; skipped when not installed).
+import { after } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPostgresStore } from '../src/receive/store/postgres.ts';
+import { openSqliteStore } from '../src/receive/store/sqlite.ts';
+import type { ReceiverStore } from '../src/receive/types.ts';
+import { POSTGRES_MISSING, postgresBin, startPostgres } from './postgres-fixture.ts';
+import type { PostgresServer } from './postgres-fixture.ts';
+
+type After = { after: (fn: () => Promise<void>) => void };
+
+export interface OpenedStore {
+  store: ReceiverStore;
+  /** Another store on the same database, as a second `serve` process would open it (closed after the test). */
+  another(): Promise<ReceiverStore>;
+  /** SQLite: the file; Postgres: the URL. */
+  where: string;
+}
+
+export interface StoreKind {
+  name: 'sqlite' | 'postgres';
+  /** A reason to skip this kind's tests (its server is not installed), else false. */
+  skip: string | false;
+  open(t: After, maxAttempts?: number): Promise<OpenedStore>;
+}
+
+function sqlite(): StoreKind {
+  return {
+    name: 'sqlite',
+    skip: false,
+    async open(t, maxAttempts = 3) {
+      const dir = await mkdtemp(join(tmpdir(), 'linkback-store-'));
+      const file = join(dir, 'mentions.db');
+      const opened: ReceiverStore[] = [];
+      const openOne = async () => {
+        const store = await openSqliteStore({ file, maxAttempts });
+        opened.push(store);
+        return store;
+      };
+      const store = await openOne();
+      t.after(async () => {
+        for (const one of opened) await one.close().catch(() => {});
+        await rm(dir, { recursive: true, force: true });
+      });
+      return { store, another: openOne, where: file };
+    },
+  };
+}
+
+function postgres(): StoreKind {
+  const bin = postgresBin();
+  let server: Promise<PostgresServer> | undefined;
+  // One server per test file, started on first use and stopped when the file's tests are over.
+  after(async () => {
+    if (server) (await server.catch(() => undefined))?.stop();
+  });
+  return {
+    name: 'postgres',
+    skip: bin ? false : POSTGRES_MISSING,
+    async open(t, maxAttempts = 3) {
+      server ??= startPostgres(bin!);
+      const url = await (await server).createDatabase();
+      const opened: ReceiverStore[] = [];
+      const openOne = async () => {
+        const store = await openPostgresStore({ url, maxAttempts, poolSize: 4 });
+        opened.push(store);
+        return store;
+      };
+      const store = await openOne();
+      t.after(async () => {
+        for (const one of opened) await one.close().catch(() => {});
+      });
+      return { store, another: openOne, where: url };
+    },
+  };
+}
+
+/** Call once at a test file's top level: the Postgres server's stop is registered on the file. */
+export function storeKinds(): StoreKind[] {
+  return [sqlite(), postgres()];
+}
