@@ -13,7 +13,7 @@ import { openSqliteStore } from '../src/receive/store/sqlite.ts';
 import { isLinkbackError } from '../src/errors.ts';
 import type { Received, ReceiverStore, Verification } from '../src/receive/types.ts';
 import { root } from './receive-helpers.ts';
-import { storeKinds } from './receive-stores.ts';
+import { forEachStore } from './receive-stores.ts';
 
 const SITE = 'https://blog.example';
 const T0 = new Date('2026-03-01T12:00:00.000Z');
@@ -44,7 +44,7 @@ async function verifyOnce(store: ReceiverStore, received: Received, verification
   return store.complete(job.id, verification, now);
 }
 
-for (const kind of storeKinds()) {
+forEachStore((kind) => {
   test(`${kind.name}: an update replaces the mention (one row per site, source and target) and keeps the moderator's status`, { skip: kind.skip }, async (t) => {
     const { store } = await kind.open(t);
     const first = await verifyOnce(store, claimOf(1), mention('first'), at(0));
@@ -195,7 +195,7 @@ for (const kind of storeKinds()) {
     assert.equal((await store.job(job.id))?.state, 'done');
     assert.equal((await store.mentions({})).length, 1);
   });
-}
+});
 
 
 test('a database from a newer linkback (an unknown migration) is refused with DB_UNUSABLE, not used', async (t) => {

@@ -1,6 +1,6 @@
 // The receiver's store on each database it runs on, for tests that must hold on all of them: SQLite (a temp file)
 // and Postgres (a real server started for the test file, a fresh database per test; skipped when not installed).
-import { after } from 'node:test';
+import { after, describe } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ export interface StoreKind {
   /** A reason to skip this kind's tests (its server is not installed), else false. */
   skip: string | false;
   open(t: After, maxAttempts?: number): Promise<OpenedStore>;
+  /** Stops what open() started for this test file (the Postgres server). */
+  stop(): Promise<void>;
 }
 
 function sqlite(): StoreKind {
@@ -47,16 +49,14 @@ function sqlite(): StoreKind {
       });
       return { store, another: openOne, where: file };
     },
+    async stop() {},
   };
 }
 
 function postgres(): StoreKind {
   const bin = postgresBin();
+  // One server per test file, started on first use.
   let server: Promise<PostgresServer> | undefined;
-  // One server per test file, started on first use and stopped when the file's tests are over.
-  after(async () => {
-    if (server) (await server.catch(() => undefined))?.stop();
-  });
   return {
     name: 'postgres',
     skip: bin ? false : POSTGRES_MISSING,
@@ -75,10 +75,21 @@ function postgres(): StoreKind {
       });
       return { store, another: openOne, where: url };
     },
+    async stop() {
+      if (server) (await server.catch(() => undefined))?.stop();
+    },
   };
 }
 
-/** Call once at a test file's top level: the Postgres server's stop is registered on the file. */
-export function storeKinds(): StoreKind[] {
-  return [sqlite(), postgres()];
+/**
+ * Defines `tests` once per database, each kind in its own suite whose `after` stops its server. (A top-level
+ * `after` will not do: Node 20 runs it before the file's last test has finished.)
+ */
+export function forEachStore(tests: (kind: StoreKind) => void): void {
+  for (const kind of [sqlite(), postgres()]) {
+    describe(kind.name, { skip: kind.skip }, () => {
+      after(() => kind.stop());
+      tests(kind);
+    });
+  }
 }
