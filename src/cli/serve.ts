@@ -3,6 +3,7 @@
 // and exits 0: stopping is how a service manager ends a server, not a failure.
 import type { Command } from 'commander';
 import { parseSettings, startReceiver } from '../index.ts';
+import { databaseLabel } from '../receive/serve.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
 import { addSettingFlags } from './flags.ts';
 import { EXIT } from './io.ts';
@@ -22,7 +23,8 @@ at /status/<id> (the 202's Location); /healthz answers 200. Run it behind a reve
 Examples:
   $ linkback serve --site https://blog.example.org
   $ linkback serve --site https://blog.example.org --site https://notes.example.org --port 8080 --trust-proxy
-  $ LINKBACK_SITES=https://blog.example.org LINKBACK_DB=/var/lib/linkback/mentions.db linkback serve`)
+  $ LINKBACK_SITES=https://blog.example.org LINKBACK_DB=/var/lib/linkback/mentions.db linkback serve
+  $ LINKBACK_DATABASE=postgres://linkback:secret@db.internal/linkback linkback serve --site https://blog.example.org`)
     .action(async (parsed: Record<string, unknown>) => {
       const { options: layered, config } = await settingsFor(io, parsed, attributes);
       if (parsed.verbose) io.stderr.write(`linkback: ${config ? `config ${config}` : 'no config file'}\n`);
@@ -35,8 +37,9 @@ Examples:
         },
       });
       const sites = options.sites.join(', ');
-      if (parsed.json) io.stdout.write(`${JSON.stringify({ listening: receiver.url, sites: options.sites, db: options.db })}\n`);
-      else io.stderr.write(`linkback: receiving for ${sites} on ${receiver.url} (database ${options.db})\n`);
+      const database = await databaseLabel(options);
+      if (parsed.json) io.stdout.write(`${JSON.stringify({ listening: receiver.url, sites: options.sites, db: database })}\n`);
+      else io.stderr.write(`linkback: receiving for ${sites} on ${receiver.url} (database ${database})\n`);
       await new Promise<void>((resolve) => {
         const off: Array<() => void> = [];
         const stop = () => {

@@ -14,11 +14,11 @@ import type { Verifier, WorkerEvent } from './queue/workers.ts';
 import type { ReceiverStore } from './types.ts';
 
 export type ReceiverOptions = Pick<Options,
-  | 'sites' | 'port' | 'host' | 'db' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
+  | 'sites' | 'port' | 'host' | 'db' | 'database' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
   | 'maxBody' | 'rateClient' | 'rateSource' | 'allowPrivate' | 'timeout' | 'connectTimeout' | 'contact' | 'connectTo'>;
 
 export interface ReceiverDeps {
-  /** Default: the SQLite file at `options.db`. */
+  /** Default: the Postgres database at `options.database` when given, else the SQLite file at `options.db`. */
   store?: ReceiverStore;
   /** Default: fetch the source with the guarded client (timeouts, size cap, SSRF guard) and check it. */
   verify?: Verifier;
@@ -37,12 +37,27 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/** The database named by the settings; each driver is loaded only when it is the one used. */
+async function openStore(options: ReceiverOptions, onError?: (error: unknown) => void): Promise<ReceiverStore> {
+  if (options.database !== null) {
+    const { openPostgresStore } = await import('./store/postgres.ts');
+    // A pool per process: the verification workers and the requests in flight, plus a few for the read API.
+    return openPostgresStore({ url: options.database, maxAttempts: options.maxAttempts, poolSize: options.verifyWorkers + 10, ...(onError ? { onError } : {}) });
+  }
+  return (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
+}
+
+/** Where the mentions are, for messages: the SQLite file, or the Postgres URL without its password. */
+export async function databaseLabel(options: Pick<Options, 'db' | 'database'>): Promise<string> {
+  return options.database === null ? options.db : (await import('./store/postgres.ts')).redactUrl(options.database);
+}
+
 export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps = {}): Promise<Receiver> {
   if (options.sites.length === 0) {
     throw new LinkbackError('USAGE', 'no site to receive for: give its origin, e.g. --site https://blog.example.org (repeatable)');
   }
   const now = deps.now ?? (() => new Date());
-  const store = deps.store ?? await (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
+  const store = deps.store ?? await openStore(options, deps.onError);
   const client = deps.verify ? undefined : createClientFor(options);
   // Loaded here, not at the top: the parsers and the sanitiser are for serve only, not every command's cold start.
   const verifySource = deps.verify ? undefined : (await import('./verify/index.ts')).verifySource;
