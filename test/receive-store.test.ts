@@ -45,7 +45,7 @@ async function verifyOnce(store: ReceiverStore, received: Received, verification
 }
 
 forEachStore((kind) => {
-  test(`${kind.name}: an update replaces the mention (one row per site, source and target) and keeps the moderator's status`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: an update replaces the mention (one row per site, source and target) and keeps the moderator's status`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const first = await verifyOnce(store, claimOf(1), mention('first'), at(0));
     assert.equal(first?.status, 'pending');
@@ -62,7 +62,7 @@ forEachStore((kind) => {
     assert.equal(await store.isApprovedDomain(SITE, 'elsewhere.example'), false);
   });
 
-  test(`${kind.name}: a source gone (410) or no longer linking marks the mention deleted, never removes it; linking again brings it back as pending`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: a source gone (410) or no longer linking marks the mention deleted, never removes it; linking again brings it back as pending`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const stored = await verifyOnce(store, claimOf(1), mention('hello'), at(0));
     const gone = await verifyOnce(store, claimOf(1), { ok: false, code: 'gone', reason: 'source answered 410', retryable: false }, at(1));
@@ -81,7 +81,7 @@ forEachStore((kind) => {
     assert.equal((await store.mentions({})).length, 1);
   });
 
-  test(`${kind.name}: a repeat of a claim still queued is the same job; one already taken gets a new one`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: a repeat of a claim still queued is the same job; one already taken gets a new one`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const a = await store.enqueue(claimOf(1));
     const b = await store.enqueue(claimOf(1, { clientAddress: '192.0.2.9' }));
@@ -94,7 +94,7 @@ forEachStore((kind) => {
     assert.equal(await store.queueDepth(), 2);
   });
 
-  test(`${kind.name}: claim leases: a taken job is not taken again before its lease ends, then it is (a crashed worker), then dead-lettered`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: claim leases: a taken job is not taken again before its lease ends, then it is (a crashed worker), then dead-lettered`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t, 3);
     const one = await store.enqueue(claimOf(1));
     const two = await store.enqueue(claimOf(2));
@@ -117,7 +117,7 @@ forEachStore((kind) => {
     assert.equal((await store.mentions({}))[0]?.status, 'pending');
   });
 
-  test(`${kind.name}: retry: not due before its backoff, then taken again; dead after maxAttempts`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: retry: not due before its backoff, then taken again; dead after maxAttempts`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t, 2);
     const job = await store.enqueue(claimOf(1));
     await store.claim('w', at(0), 1000);
@@ -132,7 +132,7 @@ forEachStore((kind) => {
     assert.equal(await store.queueDepth(), 0);
   });
 
-  test(`${kind.name}: sites: ensureSite is idempotent and keeps its read token; mentions filter and page newest first`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: sites: ensureSite is idempotent and keeps its read token; mentions filter and page newest first`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const site = await store.ensureSite(SITE);
     assert.ok(site.readToken.length >= 32);
@@ -198,7 +198,7 @@ forEachStore((kind) => {
 });
 
 
-test('a database from a newer linkback (an unknown migration) is refused with DB_UNUSABLE, not used', async (t) => {
+test('a database from a newer linkback (an unknown migration) is refused with DB_UNUSABLE, not used', { timeout: 120_000 }, async (t) => {
   const { store, file } = await open(t);
   await store.close();
   const raw = new Database(file);

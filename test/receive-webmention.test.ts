@@ -44,7 +44,7 @@ function raw(url: string, options: { method?: string; body?: string; headers?: R
 
 const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
-test('request verification: 400 for missing, malformed, non-http(s) URLs, a target not ours, source = target (fragments ignored)', async (t) => {
+test('request verification: 400 for missing, malformed, non-http(s) URLs, a target not ours, source = target (fragments ignored)', { timeout: 120_000 }, async (t) => {
   const r = await receiver(t);
   const endpoint = `${r.url}/blog.example/webmention`;
   const cases: Array<[string, Record<string, string>, RegExp]> = [
@@ -77,7 +77,7 @@ test('request verification: 400 for missing, malformed, non-http(s) URLs, a targ
   assert.equal((await r.store.job(id))?.received.target, POST);
 });
 
-test('202 with a Location status URL that answers pending, then verified or rejected', async (t) => {
+test('202 with a Location status URL that answers pending, then verified or rejected', { timeout: 120_000 }, async (t) => {
   const verdicts = new Map<string, (v: Verification) => void>();
   const r = await receiver(t, {}, {
     verify: (received) => new Promise((resolve) => verdicts.set(received.source, resolve)),
@@ -102,7 +102,7 @@ test('202 with a Location status URL that answers pending, then verified or reje
   assert.equal((await fetch(`${r.url}/status/999999`)).status, 404);
 });
 
-test('paths as webmention.io\'s: /<domain>/webmention per site; /webmention only with one site; 404, 405, /healthz', async (t) => {
+test('paths as webmention.io\'s: /<domain>/webmention per site; /webmention only with one site; 404, 405, /healthz', { timeout: 120_000 }, async (t) => {
   const two = await receiver(t, { sites: [SITE, OTHER] });
   assert.equal((await raw(`${two.url}/blog.example/webmention`, form({ source: 'https://x.example/1', target: POST }))).status, 202);
   assert.equal((await raw(`${two.url}/notes.example:8443/webmention`, form({ source: 'https://x.example/1', target: `${OTHER}/n` }))).status, 202);
@@ -119,14 +119,14 @@ test('paths as webmention.io\'s: /<domain>/webmention per site; /webmention only
   assert.equal((await raw(`${one.url}/webmention`, form({ source: 'https://x.example/1', target: POST }))).status, 202);
 });
 
-test('a body over --max-body is refused with 413 before it is read', async (t) => {
+test('a body over --max-body is refused with 413 before it is read', { timeout: 120_000 }, async (t) => {
   const r = await receiver(t, { maxBody: 1024 });
   const big = await raw(`${r.url}/webmention`, form({ source: `https://x.example/${'a'.repeat(2000)}`, target: POST }));
   assert.equal(big.status, 413);
   assert.equal(await r.store.queueDepth(), 0);
 });
 
-test('rate limits: 429 + Retry-After per client address and per source host', async (t) => {
+test('rate limits: 429 + Retry-After per client address and per source host', { timeout: 120_000 }, async (t) => {
   const byClient = await receiver(t, { rateClient: 3 });
   const answers: Array<Awaited<ReturnType<typeof sendWebmention>>> = [];
   for (let i = 0; i < 4; i++) answers.push(await sendWebmention(`${byClient.url}/webmention`, `https://x${i}.example/p`, POST));
@@ -143,7 +143,7 @@ test('rate limits: 429 + Retry-After per client address and per source host', as
   assert.deepEqual(statuses, [202, 202, 429, 202], 'the third from a.example is limited, b.example is not');
 });
 
-test('X-Forwarded-For is the client address only with --trust-proxy', async (t) => {
+test('X-Forwarded-For is the client address only with --trust-proxy', { timeout: 120_000 }, async (t) => {
   const send = (url: string, i: number, forwarded: string) => raw(`${url}/webmention`, { ...form({ source: `https://x.example/${i}`, target: POST }), headers: { ...form({}).headers, 'x-forwarded-for': forwarded } });
   const direct = await receiver(t, { rateClient: 1 });
   assert.equal((await send(direct.url, 1, '192.0.2.1')).status, 202);
@@ -155,7 +155,7 @@ test('X-Forwarded-For is the client address only with --trust-proxy', async (t) 
   assert.equal((await proxied.store.job(2))?.received.clientAddress, '192.0.2.2');
 });
 
-test('a full queue answers 503 + Retry-After and queues nothing more', async (t) => {
+test('a full queue answers 503 + Retry-After and queues nothing more', { timeout: 120_000 }, async (t) => {
   const r = await receiver(t, { maxQueue: 2, verifyWorkers: 1 }, { verify: () => new Promise(() => {}) });
   const statuses = [];
   for (let i = 0; i < 3; i++) {
@@ -168,7 +168,7 @@ test('a full queue answers 503 + Retry-After and queues nothing more', async (t)
   assert.equal(await r.store.queueDepth(), 2);
 });
 
-test('the default verifier end to end: a local source that links is verified; gone later, the mention is marked deleted; private sources refused without --allow-private', async (t) => {
+test('the default verifier end to end: a local source that links is verified; gone later, the mention is marked deleted; private sources refused without --allow-private', { timeout: 120_000 }, async (t) => {
   let gone = false;
   const source = await listen((_req, res) => {
     if (gone) res.writeHead(410).end();

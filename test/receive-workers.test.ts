@@ -29,7 +29,7 @@ function events() {
 }
 
 forEachStore((kind) => {
-  test(`${kind.name}: a source that never answers holds one worker until its deadline; the other worker verifies everything else meanwhile`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: a source that never answers holds one worker until its deadline; the other worker verifies everything else meanwhile`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const log = events();
     // Ignores its signal on purpose: the deadline must free the worker anyway.
@@ -48,7 +48,7 @@ forEachStore((kind) => {
     assert.equal(await store.queueDepth(), 1, 'stopping put the silent one back in the queue');
   });
 
-  test(`${kind.name}: at its deadline a verification is a retryable failure, retried after the backoff and dead after maxAttempts`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: at its deadline a verification is a retryable failure, retried after the backoff and dead after maxAttempts`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const log = events();
     const job = await store.enqueue(claimOf('silent'));
@@ -62,7 +62,7 @@ forEachStore((kind) => {
     assert.equal(dead?.attempts, 3);
   });
 
-  test(`${kind.name}: a job taken by a worker that crashed is taken again once its lease ends, and verified once`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: a job taken by a worker that crashed is taken again once its lease ends, and verified once`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const log = events();
     const job = await store.enqueue(claimOf('p'));
@@ -79,7 +79,7 @@ forEachStore((kind) => {
     assert.equal((await store.mentions({}))[0]?.property, 'like-of');
   });
 
-  test(`${kind.name}: a verifier that throws is a retryable failure, not a dead worker`, { skip: kind.skip }, async (t) => {
+  test(`${kind.name}: a verifier that throws is a retryable failure, not a dead worker`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const log = events();
     await store.enqueue(claimOf('boom'));

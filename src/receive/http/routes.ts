@@ -1,6 +1,7 @@
 // The receiver's route table: adding an endpoint is one line here. Paths follow webmention.io's, so a site moves
 // from it by changing the host in its <link> tags: /<domain>/webmention, /<domain>/xmlrpc, /<domain>/trackback.
 import { acceptWebmention, badRequest } from '../accept/webmention.ts';
+import { clientKey } from '../accept/limits.ts';
 import type { RateLimiter } from '../accept/limits.ts';
 import type { HttpAnswer, Job, ReceiverRequest, ReceiverStore } from '../types.ts';
 import type { Route } from './server.ts';
@@ -40,7 +41,7 @@ export function receiverRoutes(context: RouteContext): Route[] {
 async function receiveWebmention(req: ReceiverRequest, sites: readonly string[], context: RouteContext): Promise<HttpAnswer> {
   if (sites.length === 0) return badRequest('no site is received for at this path', 404);
   const now = context.now();
-  const byClient = context.limits.client.take(req.clientAddress, now.getTime());
+  const byClient = context.limits.client.take(clientKey(req.clientAddress), now.getTime());
   if (!byClient.ok) return tooMany(429, byClient.retryAfterSeconds, 'too many requests from your address');
   const claim = acceptWebmention(req, { sites, now });
   if (!claim.ok) return claim.answer;
