@@ -153,6 +153,11 @@ export const optionsSchema = z
      * machines, share its mentions and its job queue. Null: the SQLite file `db`.
      */
     database: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'must be a postgres:// URL (for SQLite, give the file as --db)').nullable().default(null),
+    /**
+     * What this process does: `web` accepts and queues, `worker` verifies, `all` both. Web and worker processes on
+     * one Postgres scale apart; a worker listens only for /healthz, /readyz and /metrics.
+     */
+    role: z.enum(['all', 'web', 'worker']).default('all'),
     /** Take the client address from X-Forwarded-For (its last entry: what our own proxy saw). Only behind a proxy. */
     trustProxy: z.boolean().default(false),
     /** Verifications at once, and the deadline of one (fetch + check), in ms: a silent source costs one worker this long. */

@@ -16,7 +16,9 @@ export function serveCommand(program: Command, io: CliIo, done: (code: number) =
     .addHelpText('after', `
 Webmentions are accepted at /<domain>/webmention (and /webmention with one site), queued on disk before the
 202 answer, and verified in the background (--verify-workers at once, --verify-timeout each). A job's state is
-at /status/<id> (the 202's Location); /healthz answers 200. Run it behind a reverse proxy (nginx, Caddy) with
+at /status/<id> (the 202's Location); /healthz answers 200, /readyz 200 when the database answers, /metrics
+in Prometheus' text format. With --database postgres://… any number of processes share the queue; --role web
+or worker lets accepting and verifying scale apart. Run it behind a reverse proxy (nginx, Caddy) with
 --trust-proxy so rate limits see the real client address. Exit code: 0 after SIGTERM/SIGINT, 2 bad settings,
 3 the database or the port cannot be used.
 
@@ -38,8 +40,8 @@ Examples:
       });
       const sites = options.sites.join(', ');
       const database = await databaseLabel(options);
-      if (parsed.json) io.stdout.write(`${JSON.stringify({ listening: receiver.url, sites: options.sites, db: database })}\n`);
-      else io.stderr.write(`linkback: receiving for ${sites} on ${receiver.url} (database ${database})\n`);
+      if (parsed.json) io.stdout.write(`${JSON.stringify({ listening: receiver.url, sites: options.sites, db: database, role: options.role })}\n`);
+      else io.stderr.write(`linkback: receiving for ${sites} on ${receiver.url} (database ${database}${options.role === 'all' ? '' : `, role ${options.role}`})\n`);
       await new Promise<void>((resolve) => {
         const off: Array<() => void> = [];
         const stop = () => {

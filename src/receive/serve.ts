@@ -6,6 +6,7 @@ import { LinkbackError } from '../errors.ts';
 import { createClientFor } from '../net/client.ts';
 import type { Options } from '../options.ts';
 import { createRateLimiter } from './accept/limits.ts';
+import { countWorkerEvent, newCounters, opsRoutes } from './http/ops.ts';
 import { receiverRoutes } from './http/routes.ts';
 import type { Route } from './http/server.ts';
 import { createReceiverServer } from './http/server.ts';
@@ -14,7 +15,7 @@ import type { Verifier, WorkerEvent } from './queue/workers.ts';
 import type { ReceiverStore } from './types.ts';
 
 export type ReceiverOptions = Pick<Options,
-  | 'sites' | 'port' | 'host' | 'db' | 'database' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
+  | 'sites' | 'port' | 'host' | 'db' | 'database' | 'role' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
   | 'maxBody' | 'rateClient' | 'rateSource' | 'allowPrivate' | 'timeout' | 'connectTimeout' | 'contact' | 'connectTo'>;
 
 export interface ReceiverDeps {
@@ -68,16 +69,29 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     await store.close();
     throw error;
   }
+  const counters = newCounters();
+  const onWorkerEvent = deps.onWorkerEvent;
+  // A web process starts no worker (its jobs are verified by worker processes polling the same database).
   const workers = startWorkers({
-    store, verify, count: options.verifyWorkers, deadlineMs: options.verifyTimeout, now,
-    ...(deps.onWorkerEvent ? { onEvent: deps.onWorkerEvent } : {}),
+    store, verify, count: options.role === 'web' ? 0 : options.verifyWorkers, deadlineMs: options.verifyTimeout, now,
+    onEvent: (event) => {
+      countWorkerEvent(counters, event);
+      onWorkerEvent?.(event);
+    },
   });
+  const queued = () => {
+    counters.accepted++;
+    workers.wake();
+  };
   const routes = [
-    ...receiverRoutes({
-      store, sites: options.sites, queued: () => workers.wake(), maxQueue: options.maxQueue, now,
-      limits: { client: createRateLimiter(options.rateClient), source: createRateLimiter(options.rateSource) },
-    }),
-    ...(deps.routes?.(store) ?? []),
+    ...(options.role === 'worker' ? [] : [
+      ...receiverRoutes({
+        store, sites: options.sites, queued, maxQueue: options.maxQueue, now,
+        limits: { client: createRateLimiter(options.rateClient), source: createRateLimiter(options.rateSource) },
+      }),
+      ...(deps.routes?.(store) ?? []),
+    ]),
+    ...opsRoutes({ store, counters, now, healthz: options.role === 'worker' }),
   ];
   const server = createReceiverServer({ routes, maxBody: options.maxBody, trustProxy: options.trustProxy, ...(deps.onError ? { onError: deps.onError } : {}) });
   try {
