@@ -57,6 +57,11 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   if (options.sites.length === 0) {
     throw new LinkbackError('USAGE', 'no site to receive for: give its origin, e.g. --site https://blog.example.org (repeatable)');
   }
+  if (options.role !== 'all' && options.database === null && !deps.store) {
+    // Several processes writing one SQLite file: its store's read-then-write transactions would fail with
+    // SQLITE_BUSY when another process commits in between (they are not BEGIN IMMEDIATE). Postgres only, for now.
+    throw new LinkbackError('USAGE', `--role ${options.role} is for several serve processes on one Postgres database: give --database postgres://…`);
+  }
   const now = deps.now ?? (() => new Date());
   const store = deps.store ?? await openStore(options, deps.onError);
   const client = deps.verify ? undefined : createClientFor(options);
