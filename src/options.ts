@@ -148,6 +148,16 @@ export const optionsSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     /** The mentions database (SQLite); relative to the config file's folder, else the current one. */
     db: z.string().min(1).default('.linkback/mentions.db'),
+    /**
+     * A Postgres database instead (postgres://user:password@host:port/name): several `serve` processes, on several
+     * machines, share its mentions and its job queue. Null: the SQLite file `db`.
+     */
+    database: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'must be a postgres:// URL (for SQLite, give the file as --db)').nullable().default(null),
+    /**
+     * What this process does: `web` accepts and queues, `worker` verifies, `all` both. Web and worker processes on
+     * one Postgres scale apart; a worker listens only for /healthz, /readyz and /metrics.
+     */
+    role: z.enum(['all', 'web', 'worker']).default('all'),
     /** Take the client address from X-Forwarded-For (its last entry: what our own proxy saw). Only behind a proxy. */
     trustProxy: z.boolean().default(false),
     /** Verifications at once, and the deadline of one (fetch + check), in ms: a silent source costs one worker this long. */

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { LinkbackError } from '../errors.ts';
 import { parseSettings, startReceiver } from '../index.ts';
 import { headSnippet } from '../receive/publish/head.ts';
+import { databaseLabel } from '../receive/serve.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
 import { addSettingFlags } from './flags.ts';
 import { EXIT } from './io.ts';
@@ -19,7 +20,9 @@ export function serveCommand(program: Command, io: CliIo, done: (code: number) =
     .addHelpText('after', `
 Webmentions are accepted at /<domain>/webmention (and /webmention with one site), queued on disk before the
 202 answer, and verified in the background (--verify-workers at once, --verify-timeout each). A job's state is
-at /status/<id> (the 202's Location); /healthz answers 200. Run it behind a reverse proxy (nginx, Caddy) with
+at /status/<id> (the 202's Location); /healthz answers 200, /readyz 200 when the database answers, /metrics
+in Prometheus' text format. With --database postgres://… any number of processes share the queue; --role web
+or worker lets accepting and verifying scale apart. Run it behind a reverse proxy (nginx, Caddy) with
 --trust-proxy so rate limits see the real client address. Pingbacks (/<domain>/xmlrpc) and trackbacks
 (/<domain>/trackback?target=<post URL>) are queued the same way, and answered with the verdict when it comes
 within a few seconds (else as received, verified later). Exit code: 0 after SIGTERM/SIGINT, 2 bad settings,
@@ -29,7 +32,8 @@ Examples:
   $ linkback serve --site https://blog.example.org
   $ linkback serve --site https://blog.example.org --site https://notes.example.org --port 8080 --trust-proxy
   $ LINKBACK_SITES=https://blog.example.org LINKBACK_DB=/var/lib/linkback/mentions.db linkback serve
-  $ linkback serve --print-head --site https://blog.example.org --public-url https://mentions.example.org`)
+  $ linkback serve --print-head --site https://blog.example.org --public-url https://mentions.example.org
+  $ LINKBACK_DATABASE=postgres://linkback:secret@db.internal/linkback linkback serve --site https://blog.example.org`)
     .action(async (parsed: Record<string, unknown>) => {
       const { options: layered, config } = await settingsFor(io, parsed, attributes);
       if (parsed.verbose) io.stderr.write(`linkback: ${config ? `config ${config}` : 'no config file'}\n`);
@@ -51,8 +55,9 @@ Examples:
         },
       });
       const sites = options.sites.join(', ');
-      if (parsed.json) io.stdout.write(`${JSON.stringify({ listening: receiver.url, sites: options.sites, db: options.db })}\n`);
-      else io.stderr.write(`linkback: receiving for ${sites} on ${receiver.url} (database ${options.db})\n`);
+      const database = await databaseLabel(options);
+      if (parsed.json) io.stdout.write(`${JSON.stringify({ listening: receiver.url, sites: options.sites, db: database, role: options.role })}\n`);
+      else io.stderr.write(`linkback: receiving for ${sites} on ${receiver.url} (database ${database}${options.role === 'all' ? '' : `, role ${options.role}`})\n`);
       await new Promise<void>((resolve) => {
         const off: Array<() => void> = [];
         const stop = () => {

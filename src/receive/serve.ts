@@ -6,6 +6,7 @@ import { LinkbackError } from '../errors.ts';
 import { createClientFor } from '../net/client.ts';
 import type { Options } from '../options.ts';
 import { createRateLimiter } from './accept/limits.ts';
+import { countWorkerEvent, newCounters, opsRoutes } from './http/ops.ts';
 import { receiverRoutes } from './http/routes.ts';
 import { syncRoutes } from './http/sync-routes.ts';
 import { createJobWaiters } from './accept/waiters.ts';
@@ -19,12 +20,12 @@ import type { WebhookResult } from './publish/webhook.ts';
 import type { Mention, ReceiverStore } from './types.ts';
 
 export type ReceiverOptions = Pick<Options,
-  | 'sites' | 'port' | 'host' | 'db' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
+  | 'sites' | 'port' | 'host' | 'db' | 'database' | 'role' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
   | 'maxBody' | 'rateClient' | 'rateSource' | 'allowPrivate' | 'timeout' | 'connectTimeout' | 'contact' | 'connectTo'
   | 'adminToken' | 'publicUrl' | 'approve' | 'allowDomains' | 'blockDomains' | 'webhook' | 'webhookSecret'>;
 
 export interface ReceiverDeps {
-  /** Default: the SQLite file at `options.db`. */
+  /** Default: the Postgres database at `options.database` when given, else the SQLite file at `options.db`. */
   store?: ReceiverStore;
   /** Default: fetch the source with the guarded client (timeouts, size cap, SSRF guard) and check it. */
   verify?: Verifier;
@@ -45,12 +46,32 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/** The database named by the settings; each driver is loaded only when it is the one used. */
+async function openStore(options: ReceiverOptions, onError?: (error: unknown) => void): Promise<ReceiverStore> {
+  if (options.database !== null) {
+    const { openPostgresStore } = await import('./store/postgres.ts');
+    // A pool per process: the verification workers and the requests in flight, plus a few for the read API.
+    return openPostgresStore({ url: options.database, maxAttempts: options.maxAttempts, poolSize: options.verifyWorkers + 10, ...(onError ? { onError } : {}) });
+  }
+  return (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
+}
+
+/** Where the mentions are, for messages: the SQLite file, or the Postgres URL without its password. */
+export async function databaseLabel(options: Pick<Options, 'db' | 'database'>): Promise<string> {
+  return options.database === null ? options.db : (await import('./store/postgres.ts')).redactUrl(options.database);
+}
+
 export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps = {}): Promise<Receiver> {
   if (options.sites.length === 0) {
     throw new LinkbackError('USAGE', 'no site to receive for: give its origin, e.g. --site https://blog.example.org (repeatable)');
   }
+  if (options.role !== 'all' && options.database === null && !deps.store) {
+    // Several processes writing one SQLite file: its store's read-then-write transactions would fail with
+    // SQLITE_BUSY when another process commits in between (they are not BEGIN IMMEDIATE). Postgres only, for now.
+    throw new LinkbackError('USAGE', `--role ${options.role} is for several serve processes on one Postgres database: give --database postgres://…`);
+  }
   const now = deps.now ?? (() => new Date());
-  const opened = deps.store ?? await (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
+  const opened = deps.store ?? await openStore(options, deps.onError);
   const client = deps.verify ? undefined : createClientFor(options);
   // Each newly approved mention (by the rules after verification, or by a moderator) goes to the webhook.
   const hookClient = options.webhook ? createClientFor(options) : undefined;
@@ -77,22 +98,34 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   }
   // Pingback and TrackBack answer with the verdict: their requests wait on the workers' events (accept/waiters.ts).
   const waiters = createJobWaiters();
+  const counters = newCounters();
+  const onWorkerEvent = deps.onWorkerEvent;
+  // A web process starts no worker (its jobs are verified by worker processes polling the same database).
   const workers = startWorkers({
-    store, verify, count: options.verifyWorkers, deadlineMs: options.verifyTimeout, now,
+    store, verify, count: options.role === 'web' ? 0 : options.verifyWorkers, deadlineMs: options.verifyTimeout, now,
     onEvent: (event) => {
       waiters.event(event);
-      deps.onWorkerEvent?.(event);
+      countWorkerEvent(counters, event);
+      onWorkerEvent?.(event);
     },
   });
   const context = {
-    store, sites: options.sites, queued: () => workers.wake(), maxQueue: options.maxQueue, now,
+    store, sites: options.sites, maxQueue: options.maxQueue, now,
+    queued: () => {
+      counters.accepted++;
+      workers.wake();
+    },
     limits: { client: createRateLimiter(options.rateClient), source: createRateLimiter(options.rateSource) },
   };
   const routes = [
-    ...receiverRoutes(context),
-    ...syncRoutes({ ...context, waiters }),
-    ...publishRoutes({ store, adminToken: options.adminToken, now, onApproved, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }),
-    ...(deps.routes?.(store) ?? []),
+    // A worker process answers only the operations routes; the web routes are for `all` and `web`.
+    ...(options.role === 'worker' ? [] : [
+      ...receiverRoutes(context),
+      ...syncRoutes({ ...context, waiters }),
+      ...publishRoutes({ store, adminToken: options.adminToken, now, onApproved, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }),
+      ...(deps.routes?.(store) ?? []),
+    ]),
+    ...opsRoutes({ store, counters, now, healthz: options.role === 'worker' }),
   ];
   const server = createReceiverServer({ routes, maxBody: options.maxBody, trustProxy: options.trustProxy, ...(deps.onError ? { onError: deps.onError } : {}) });
   try {

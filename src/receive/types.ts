@@ -129,6 +129,12 @@ export interface MentionQuery {
   perPage?: number;
 }
 
+export interface QueueStats {
+  jobs: Record<JobState, number>;
+  /** ISO time the oldest queued or running job was accepted; absent when none waits. */
+  oldestWaiting?: string;
+}
+
 export interface Site {
   /** The origin (`https://blog.example.org`); its host is the `<domain>` of webmention.io-style paths. */
   origin: string;
@@ -155,6 +161,8 @@ export interface ReceiverStore {
   retry(jobId: number, error: string, notBefore: Date): Promise<void>;
   job(jobId: number): Promise<Job | undefined>;
   queueDepth(): Promise<number>;
+  /** The queue at a glance (for /metrics): jobs per state, and when the oldest still waiting was accepted. */
+  queueStats(): Promise<QueueStats>;
 
   mention(id: number): Promise<Mention | undefined>;
   mentions(query: MentionQuery): Promise<Mention[]>;

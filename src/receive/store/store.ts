@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import type { Job, Mention, MentionQuery, MentionStatus, Received, ReceiverStore, Site, Verification } from '../types.ts';
+import type { Job, Mention, MentionQuery, MentionStatus, QueueStats, Received, ReceiverStore, Site, Verification } from '../types.ts';
 import type { JobsTable, MentionsTable, ReceiverDb } from './schema.ts';
 
 export interface StoreOptions {
@@ -89,7 +89,10 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
     async complete(jobId, verification, now) {
       const nowIso = iso(now);
       const id = await db.transaction().execute(async (tx) => {
-        const job = await tx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+        let taking = tx.selectFrom('jobs').selectAll().where('id', '=', jobId);
+        // Postgres: a second worker finishing the same job (its lease ran out) waits here and then sees it done.
+        if (options.dialect === 'postgres') taking = taking.forUpdate();
+        const job = await taking.executeTakeFirst();
         // Already finished (a worker whose lease ran out finished it too): the first answer stands.
         if (!job || job.state === 'done' || job.state === 'dead') return job?.mention_id ?? undefined;
         const received = JSON.parse(job.received) as Received;
@@ -150,6 +153,16 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
       const row = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number | string>().as('n'))
         .where('state', 'in', [...WAITING]).executeTakeFirstOrThrow();
       return Number(row.n); // Postgres counts in bigint, which its driver returns as text
+    },
+
+    async queueStats() {
+      const rows = await db.selectFrom('jobs').select((eb) => ['state', eb.fn.countAll<number | string>().as('n')])
+        .groupBy('state').execute();
+      const jobs: QueueStats['jobs'] = { queued: 0, running: 0, done: 0, dead: 0 };
+      for (const row of rows) jobs[row.state] = Number(row.n);
+      const oldest = await db.selectFrom('jobs').select((eb) => eb.fn.min('created_at').as('at'))
+        .where('state', 'in', [...WAITING]).executeTakeFirst();
+      return { jobs, ...(oldest?.at ? { oldestWaiting: oldest.at } : {}) };
     },
 
     mention,

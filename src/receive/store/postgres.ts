@@ -1,0 +1,56 @@
+// Opens the store on Postgres (`linkback serve --database postgres://…`): the same tables, migrations and queries
+// as the SQLite file (store.ts, migrations.ts), so that any number of `serve` processes share one database and one
+// job queue. Kysely's Migrator takes an advisory lock, so processes starting together migrate once.
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { LinkbackError } from '../../errors.ts';
+import type { ReceiverStore } from '../types.ts';
+import { migrationProvider } from './migrations.ts';
+import type { ReceiverDb } from './schema.ts';
+import { createKyselyStore } from './store.ts';
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database (libpq's URL form; ?host=/socket/dir for a unix socket). */
+  url: string;
+  maxAttempts: number;
+  /** Connections at most in this process's pool (pg's default: 10). */
+  poolSize?: number;
+  /** A pooled connection that broke while idle (the server restarted); the next query opens a new one. */
+  onError?: (error: Error) => void;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return '(unparsable database URL)';
+  }
+}
+
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value);
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<ReceiverStore> {
+  const where = redactUrl(options.url);
+  const pool = new pg.Pool({ connectionString: options.url, ...(options.poolSize ? { max: options.poolSize } : {}) });
+  // Without a listener, an idle connection's error (the server restarting) would end the process.
+  pool.on('error', (error) => options.onError?.(error));
+  const db = new Kysely<ReceiverDb>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await pool.query('select 1');
+  } catch (cause) {
+    await db.destroy();
+    throw new LinkbackError('DB_UNUSABLE', `cannot connect to the mentions database ${where}: ${(cause as Error).message}`, { cause });
+  }
+  const { error, results } = await new Migrator({ db, provider: migrationProvider('postgres') }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new LinkbackError('DB_UNUSABLE', `cannot migrate the mentions database ${where}${failed ? ` (step ${failed})` : ''}: ${(error as Error).message}`, { cause: error });
+  }
+  return createKyselyStore(db, { maxAttempts: options.maxAttempts, dialect: 'postgres' });
+}
