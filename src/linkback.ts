@@ -115,8 +115,10 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   const noUrl = posts.noSiteUrl();
   if (noUrl) throw noUrl;
 
-  // A step that follows delivery (publishing the feed to a WebSub hub, archiving the posts) goes here: a module
-  // of src/run/ taking `ctx` and what it needs, with its own test (test/run-<step>.test.ts).
+  // A new step after delivery goes here (publishing the feed to a WebSub hub once the posts are told): a module
+  // of src/run/ taking `ctx` and what it needs (tally.summary says what was sent), with its own
+  // test/run-<step>.test.ts. A step for each post once its pairs are done (archiving it) goes in run/pairs.ts,
+  // where the post's record is written.
 
   // 5. Posts that left the site. Only when the input lists the whole site and was read to its end (left.ts).
   // A run limited by --only leaves posts gone from the site to a full run.
