@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { send } from '../src/index.ts';
 import type { LinkbackEvent, OptionsInput, SendReport } from '../src/index.ts';
-import { createClientFor } from '../src/linkback.ts';
+import { createClientFor } from '../src/net/client.ts';
 import { parseOptions } from '../src/options.ts';
 import { VirtualClock } from './fixtures/virtual-clock.ts';
 import { notify } from '../src/send/notify.ts';

@@ -5,10 +5,12 @@
 // - the snapshot (state.json): one JSON document, records sorted by key, one record per line, so that a
 //   committed state file diffs by record and the same content always gives the same bytes;
 // - the journal (state.json.journal): JSON Lines, one change per line, appended since the last snapshot.
-import { isDeepStrictEqual } from 'node:util';
+// Older versions are migrated by ./migrate.ts; problems are told by ./problems.ts.
 import { z } from 'zod';
 import { LinkbackError } from '../errors.ts';
 import type { Protocol, OutcomeCode } from '../types.ts';
+import { STATE_FORMAT, STATE_VERSION, migrate } from './migrate.ts';
+import { corrupt, describeIssues, isPlainObject, recordLine, syntaxErrorLine } from './problems.ts';
 
 export type RecordStatus = 'in-flight' | 'sent' | 'failed' | 'uncertain' | 'no-endpoint';
 
@@ -68,8 +70,7 @@ export interface StateContent {
 
 export type JournalEntry = { notification: NotificationRecord } | { post: PostRecord };
 
-export const STATE_FORMAT = 'linkback-state';
-export const STATE_VERSION = 1;
+export { STATE_FORMAT, STATE_VERSION } from './migrate.ts';
 
 // The unions above are the source of truth; these lists must name every member (checked just below).
 const PROTOCOLS = ['webmention', 'pingback', 'trackback'] as const satisfies readonly Protocol[];
@@ -314,122 +315,4 @@ function describeJournalIssues(raw: unknown, error: z.ZodError): string {
   }
   if (isPlainObject(raw)) return 'expected {"notification": ...} or {"post": ...}';
   return describeIssues(error);
-}
-
-// ---- migrations ---------------------------------------------------------------------------------------------
-// MIGRATIONS[n] turns a version-n document into a version-(n + 1) document; it throws a MigrationProblem for
-// input it cannot read. The store backs the original file up as state.json.bak-v<n> before rewriting it.
-
-class MigrationProblem extends Error {}
-
-const v0EntrySchema = z.object({
-  status: z.enum(['sent', 'failed', 'no-endpoint']),
-  protocol: z.enum(PROTOCOLS).nullable().optional(),
-  endpoint: z.string().min(1).nullable().optional(),
-  at: isoTime,
-  message: z.string().optional(),
-});
-
-const V0_CODES = { sent: 'ok', failed: 'rejected', 'no-endpoint': 'no-endpoint' } as const satisfies Record<string, OutcomeCode>;
-
-function fromVersion0(doc: unknown): unknown {
-  const entries = Object.entries(doc as Record<string, unknown>);
-  const notifications = entries.map(([key, value]): NotificationRecord => {
-    const space = key.indexOf(' ');
-    if (space <= 0 || space === key.length - 1) throw new MigrationProblem(`key ${JSON.stringify(key)}: expected "<source> <target>"`);
-    const result = v0EntrySchema.safeParse(value);
-    if (!result.success) throw new MigrationProblem(`key ${JSON.stringify(key)}: ${describeIssues(result.error)}`);
-    const old = result.data;
-    return {
-      source: key.slice(0, space),
-      target: key.slice(space + 1),
-      protocol: old.protocol ?? null,
-      endpoint: old.endpoint ?? null,
-      status: old.status,
-      code: V0_CODES[old.status],
-      message: old.message ?? 'recorded by state version 0',
-      at: old.at,
-      attempts: old.status === 'no-endpoint' ? 0 : 1,
-      // Version 0 kept no detail on why a notification failed, so only --retry-failed sends it again.
-      retryable: false,
-    };
-  });
-  return { format: STATE_FORMAT, version: 1, posts: [], notifications };
-}
-
-const MIGRATIONS: ReadonlyMap<number, (doc: unknown) => unknown> = new Map([[0, fromVersion0]]);
-
-/** Brings a document of `version` up to STATE_VERSION, one step at a time. */
-export function migrate(doc: unknown, version: number, file: string): unknown {
-  let current = doc;
-  for (let v = version; v < STATE_VERSION; v++) {
-    const step = MIGRATIONS.get(v);
-    if (!step) throw corrupt(file, null, `state version ${v} cannot be read by this linkback`);
-    try {
-      current = step(current);
-    } catch (error) {
-      if (error instanceof MigrationProblem) throw corrupt(file, null, `state version ${v}: ${error.message}`);
-      throw error;
-    }
-  }
-  return current;
-}
-
-// ---- diagnostics --------------------------------------------------------------------------------------------
-
-function corrupt(file: string, line: number | null, what: string): LinkbackError {
-  const where = line === null ? file : `${file} line ${line}`;
-  return new LinkbackError('STATE_CORRUPT',
-    `${where}: ${what}. The file was left unchanged: repair it, or restore it from a backup or version control.`);
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * The line of record `index` of `section`, when the file still has the layout serializeSnapshot writes
- * (checked against the record itself); null when it was reformatted.
- */
-function recordLine(text: string | null, section: 'posts' | 'notifications', index: number, raw: unknown): number | null {
-  if (text === null) return null;
-  const lines = text.split('\n');
-  const header = lines.findIndex((line) => line.trimStart().startsWith(`"${section}"`));
-  const at = header + 1 + index;
-  if (header < 0 || at >= lines.length) return null;
-  try {
-    return isDeepStrictEqual(JSON.parse(trimComma(lines[at] ?? '')), raw) ? at + 1 : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Node 20's JSON.parse does not say where it failed. In the layout we write, every record is one line, so the
- * first record line that does not parse (or a merge conflict marker, as a committed state file may get) is it.
- */
-function syntaxErrorLine(text: string): number | null {
-  const lines = text.split('\n');
-  for (const [index, line] of lines.entries()) {
-    if (/^(<{7}|={7}|>{7})/.test(line)) return index + 1;
-    const trimmed = trimComma(line.trim());
-    if (!trimmed.startsWith('{') || trimmed === '{') continue;
-    try {
-      JSON.parse(trimmed);
-    } catch {
-      return index + 1;
-    }
-  }
-  return null;
-}
-
-function trimComma(line: string): string {
-  return line.endsWith(',') ? line.slice(0, -1) : line;
 }

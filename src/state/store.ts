@@ -10,16 +10,16 @@
 // costs O(1) per put amortised, and the journal stays smaller than the snapshot. Compaction writes a temporary
 // file, fsyncs it, renames it over the snapshot, fsyncs the folder and only then empties the journal; a crash
 // in between leaves a journal whose replay changes nothing (last write per key wins).
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { LinkbackError } from '../errors.ts';
 import {
   STATE_VERSION, canonicalNotification, canonicalPost, notificationKey, notificationProblem, parseJournal,
   parseSnapshot, postProblem, serializeJournalEntry, serializeSnapshot,
 } from './format.ts';
 import type { JournalEntry, NotificationRecord, PostRecord } from './format.ts';
+import { appendDurably, openJournal, readIfExists, removeTemporaryFiles, replaceFile, unwritable, writeBackup } from './files.ts';
 import { acquireLock } from './lock.ts';
 import { recoverInFlight as recoverRecord } from './plan.ts';
 import type { Lock } from './lock.ts';
@@ -304,103 +304,4 @@ function freezePost(post: PostRecord): PostRecord {
   const copy = canonicalPost(post);
   Object.freeze(copy.targets);
   return Object.freeze(copy);
-}
-
-// ---- files --------------------------------------------------------------------------------------------------
-
-async function readIfExists(file: string): Promise<Buffer | null> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new LinkbackError('STATE_CORRUPT', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-/** Creates the journal if needed and proves it can be written before anything is sent. */
-async function openJournal(path: string): Promise<FileHandle> {
-  const handle = await open(`${path}.journal`, 'a');
-  try {
-    await handle.datasync();
-    await fsyncFolder(dirname(path));
-    return handle;
-  } catch (error) {
-    await handle.close().catch(() => {});
-    throw error;
-  }
-}
-
-async function appendDurably(handle: FileHandle, text: string): Promise<void> {
-  const bytes = Buffer.from(text, 'utf8');
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
-  }
-  await handle.datasync();
-}
-
-/** Atomically replaces `file` with `text`: readers (and a crash) see the old file or the new one, whole. */
-async function replaceFile(file: string, text: string): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    await writeSynced(temp, text, 'wx');
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  await fsyncFolder(dirname(file));
-}
-
-/** Before the first rewrite of an older version, keep the original (an existing backup is the older one). */
-async function writeBackup(path: string, version: number, bytes: Buffer): Promise<void> {
-  try {
-    await writeSynced(`${path}.bak-v${version}`, bytes, 'wx');
-  } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw error;
-  }
-  await fsyncFolder(dirname(path));
-}
-
-async function writeSynced(file: string, data: string | Buffer, flag: 'wx'): Promise<void> {
-  const handle = await open(file, flag);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Left by a run killed during compaction; we hold the lock, so nobody is writing them. */
-async function removeTemporaryFiles(path: string): Promise<void> {
-  const prefix = `${basename(path)}.tmp-`;
-  for (const name of await readdir(dirname(path))) {
-    if (name.startsWith(prefix)) await unlink(join(dirname(path), name)).catch(() => {});
-  }
-}
-
-// A new or renamed directory entry is durable only once the folder itself is fsync'd.
-async function fsyncFolder(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (error) {
-    // Some platforms (Windows) cannot open or fsync a folder; there is nothing more to do there.
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes(errorCode(error) ?? '')) throw error;
-  } finally {
-    await handle?.close();
-  }
-}
-
-function unwritable(path: string, error: unknown): LinkbackError {
-  if (error instanceof LinkbackError) return error;
-  return new LinkbackError('STATE_UNWRITABLE', `cannot write the state ${path}: ${(error as Error).message}`, { cause: error });
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }

@@ -4,7 +4,8 @@
 import { LinkbackError, isLinkbackError } from '../errors.ts';
 import type { OptionsInput } from '../options.ts';
 import { parseOptions } from '../options.ts';
-import { createClientFor, netContextFor } from '../linkback.ts';
+import { createClientFor } from '../net/client.ts';
+import { netContextFor } from '../net/context.ts';
 import type { NetContext } from '../net/attempt.ts';
 import { requestWithRetry } from '../net/attempt.ts';
 import type { HttpClient } from '../net/types.ts';
