@@ -7,6 +7,7 @@ export const OPTION_KEYS = [
   'perHost', 'workers', 'timeout', 'connectTimeout', 'retries', 'maxRetryAfter', 'retryUncertain', 'retryFailed',
   'includeUndated', 'postSelector', 'contentSelector', 'exclude', 'excludeHosts', 'includePaths', 'excludePaths', 'only',
   'contact', 'deletes', 'markExisting', 'since', 'arxivListing', 'connectTo', 'checkLive', 'hosts', 'maxHostWait',
+  'archive', 'archiveEndpoint',
 ] as const;
 
 export type OptionKey = (typeof OPTION_KEYS)[number];
