@@ -74,7 +74,7 @@ export interface PostRecord {
 export type ExtraRecord =
   | { kind: 'archive'; key: string; status: 'in-flight' | 'sent' | 'failed'; at: string; attempts: number; retryable: boolean; message: string; snapshot?: string }
   | { kind: 'validators'; key: string; at: string; etag?: string; lastModified?: string }
-  | { kind: 'websub'; key: string; status: 'pending' | 'sent'; at: string; message: string };
+  | { kind: 'websub'; key: string; status: 'pending' | 'sent'; at: string; message: string; hubs: string[] };
 
 export type ExtraKind = ExtraRecord['kind'];
 
@@ -150,7 +150,7 @@ const extraSchema = z.discriminatedUnion('kind', [
     attempts: z.int().nonnegative(), retryable: z.boolean(), message: z.string(), snapshot: z.string().min(1).optional(),
   }),
   z.strictObject({ kind: z.literal('validators'), key: url, at: isoTime, etag: z.string().min(1).optional(), lastModified: z.string().min(1).optional() }),
-  z.strictObject({ kind: z.literal('websub'), key: url, status: z.enum(['pending', 'sent']), at: isoTime, message: z.string() }),
+  z.strictObject({ kind: z.literal('websub'), key: url, status: z.enum(['pending', 'sent']), at: isoTime, message: z.string(), hubs: z.array(url) }),
 ]);
 
 const journalEntrySchema = z.union([
@@ -194,7 +194,7 @@ export function canonicalExtra(r: ExtraRecord): ExtraRecord {
 const EXTRA_FIELDS: Record<ExtraKind, readonly string[]> = {
   archive: ['kind', 'key', 'status', 'at', 'attempts', 'retryable', 'message', 'snapshot'],
   validators: ['kind', 'key', 'at', 'etag', 'lastModified'],
-  websub: ['kind', 'key', 'status', 'at', 'message'],
+  websub: ['kind', 'key', 'status', 'at', 'message', 'hubs'],
 };
 
 export function postProblem(post: unknown): string | null {
