@@ -43,6 +43,14 @@ import { countKey } from './report/counts.ts';
 import { HostSchedule, DEFAULT_INTERVAL_MS, arxivHostsFor, heldAcrossRuns, settingFor } from './ratelimit/host.ts';
 import { createPacer } from './ratelimit/pacer.ts';
 import type { HostWait } from './ratelimit/pacer.ts';
+// pushl: WebSub, Wayback archiving, conditional GETs of a remote input (their own modules; hooks marked "pushl:")
+import { archiveHostsFor } from './ratelimit/host.ts';
+import { createWebSub } from './websub/step.ts';
+import { hubbedFeedsOfRun } from './websub/feeds.ts';
+import type { HubPing } from './websub/publish.ts';
+import { createArchiver } from './archive/step.ts';
+import type { Capture } from './archive/rules.ts';
+import { knownValidators, rememberValidators } from './input/conditional.ts';
 
 type SendPlan = Extract<PairPlan, { action: 'send' }>;
 
@@ -142,6 +150,12 @@ export interface SendReport {
   hostWaits: Array<{ host: string; ms: number; reason: string; slowDowns: number }>;
   /** A fatal problem that stopped the run part-way (e.g. the state could not be written). */
   error: { code: string; message: string } | null;
+  /** pushl: what each WebSub hub of the site's feed was told (none when no post was added or changed). */
+  websub?: HubPing[];
+  /** pushl: Save Page Now captures of cited pages (with `archive`), with their Wayback addresses. */
+  archive?: Capture[];
+  /** pushl: the remote feed or sitemap answered 304 to a conditional GET: nothing was read. */
+  inputNotModified?: boolean;
   startedAt: string;
   finishedAt: string;
 }
@@ -185,6 +199,7 @@ export function netContextFor(options: Options, client: HttpClient, now: () => D
   const schedule = new HostSchedule({
     defaultInterval: DEFAULT_INTERVAL_MS,
     arxivHosts: arxivHostsFor(options.arxivEndpoint),
+    archiveHosts: archiveHostsFor(options), // pushl: Save Page Now's 4 captures a minute
     hosts,
     maxHostWait: options.maxHostWait,
     maxRetryAfter: options.maxRetryAfter,
@@ -520,12 +535,18 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
       emit({ type: 'warning', file: warning.file, message: warning.message });
     },
   };
-  const input = await openInput(options, deps, { net: ctx, site: siteOptions, scan: scanOptions, window: options.concurrency });
+  const choice = chooseInput(options);
+  const known = knownValidators(choice, options, state); // pushl: conditional GET of a remote feed or sitemap
+  const input = await openInput(options, deps, { net: ctx, site: siteOptions, scan: scanOptions, window: options.concurrency, known });
+  // pushl: the steps that follow the posts (src/websub/, src/archive/); a dry run and markExisting send nothing.
+  const websub = createWebSub({ feeds: await hubbedFeedsOfRun(choice, input.hubs, options.siteUrl), state, net: ctx, quiet: options.dryRun || options.markExisting, stopped, now });
+  const archive = createArchiver({ enabled: options.archive && !options.markExisting, endpoint: options.archiveEndpoint, state, net: ctx, dryRun: options.dryRun, stopped, now });
   for await (const page of input.pages) {
     summary.pages++;
     departures.sawFile(page.file);
     if (page.kind === 'unchanged') {
       summary.unchangedPosts++;
+      for (const url of postsByFile.get(page.file)?.targets ?? []) archive.cite({ kind: 'page', url }); // pushl
       emit({ type: 'page', file: page.file, kind: 'unchanged', reason: 'unchanged since the last run' });
       continue;
     }
@@ -566,6 +587,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     // Not { ...pair, linked }: a spread followed by a property takes a slow path in V8, 0.5-0.9 µs (Node 20).
     const linkedPair = { fingerprint, postFingerprint: known?.fingerprint, legacyFingerprint: known ? legacyFingerprint(post) : undefined, linked: true };
     const droppedPair = { fingerprint, postFingerprint: known?.fingerprint, linked: false };
+    // pushl: a new or changed post changed the site's feed; durable before the post is recorded.
+    if (!known || known.deleted !== undefined || (known.fingerprint !== fingerprint && known.fingerprint !== linkedPair.legacyFingerprint)) await websub.changed();
     // Dropped: no longer in the post at all. A link still there but now excluded by the settings is not dropped,
     // and an excluded target is never told anything.
     const present = new Set(all.map((t) => t.url));
@@ -583,6 +606,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     for (const target of targets) {
       if (stopped()) break;
       if (!scope.only(post.url, target.url)) continue;
+      archive.cite(target); // pushl
       if (pending.size === 0 && settle(post, target, linkedPair) === null) continue;
       await room();
       pairs.push(start(() => handlePair(post, target, linkedPair, 'post changed')));
@@ -618,6 +642,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
 
   const handleDeleted = async (known: PostRecord): Promise<void> => {
     summary.deletedPosts++;
+    await websub.changed(); // pushl: a post left the feed
     departed.add(known.url);
     const pair = { fingerprint: undefined, postFingerprint: known.fingerprint };
     const get = (target: string) => state.get(known.url, target);
@@ -665,10 +690,19 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     await pending.idle();
   }
 
+  // pushl: the hubs are told and the captures waited for once the notifications are done; the validators are kept
+  // only when this run left nothing for the next one (src/input/conditional.ts).
+  const pings = await websub.finish();
+  const captures = await archive.finish();
+  await rememberValidators(choice, input, { dryRun: options.dryRun, stopped: stopped(), held: summary.held, failed: summary.failed }, state, now().toISOString());
+
   return {
     results,
     summary,
     warnings,
+    websub: pings,
+    archive: captures,
+    inputNotModified: input.notModified === true,
     dryRun: options.dryRun,
     interrupted: deps.signal?.aborted === true,
     hostWaits: hostWaits(ctx),

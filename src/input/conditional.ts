@@ -9,6 +9,7 @@
 // Pure but for rememberValidators, which writes the state.
 import type { HttpResponse } from '../net/types.ts';
 import type { ExtraRecord } from '../state/format.ts';
+import type { StateStore } from '../state/store.ts';
 
 export interface Validators {
   etag?: string;
@@ -68,4 +69,20 @@ export function validatorsRecord(location: string, fresh: Validators | null, not
   const keep = fresh !== null && !end.stopped && end.held === 0 && end.failed === 0;
   if (keep) return { kind: 'validators', key: location, at, ...fresh };
   return had ? { kind: 'validators', key: location, at } : null;
+}
+
+type InputChoice = { kind: 'site' | 'feed' | 'sitemap'; location: string };
+type ValidatorState = Pick<StateStore, 'getExtra' | 'putExtra'>;
+
+/** The validators this run's input is fetched with (a remote feed or sitemap), from the state. */
+export function knownValidators(choice: InputChoice, options: Parameters<typeof validatorsToSend>[1], state: ValidatorState): Validators | null {
+  return choice.kind === 'site' ? null : validatorsToSend(choice.location, options, (url) => state.getExtra('validators', url));
+}
+
+/** At the end of the run: keeps (or clears) the validators by validatorsRecord's rule. Best effort: a cache. */
+export async function rememberValidators(choice: InputChoice, input: { validators?: Validators | null; notModified?: boolean }, end: RunEnd, state: ValidatorState, at: string): Promise<void> {
+  if (choice.kind === 'site' || !/^https?:\/\//i.test(choice.location)) return;
+  const had = state.getExtra('validators', choice.location) !== undefined;
+  const record = validatorsRecord(choice.location, input.validators ?? null, input.notModified === true, end, had, at);
+  if (record !== null) await state.putExtra(record).catch(() => {});
 }
