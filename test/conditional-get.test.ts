@@ -95,7 +95,8 @@ test('a run that held or failed something keeps no validators: the next run read
 test('a remote sitemap: a 304 reads nothing, and no post of the state is taken as deleted', async (t) => {
   const { web, options } = await pushlRun(t);
   await buildSite(web.site, [one, two], []);
-  const text = `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://blog.example/one/</loc></url><url><loc>http://blog.example/two/</loc></url></urlset>`;
+  const url = (slug: string, lastmod = '<lastmod>2026-01-03</lastmod>') => `<url><loc>http://blog.example/${slug}/</loc>${lastmod}</url>`;
+  let text = `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${url('one')}${url('two')}</urlset>`;
   web.feed.set('/sitemap.xml', served(() => ({ text, etag: '"s1"' }), 'application/xml'));
   const { site: _site, ...rest } = options;
   const run1 = await send({ ...rest, sitemap: SITEMAP, deletes: true });
@@ -106,4 +107,12 @@ test('a remote sitemap: a 304 reads nothing, and no post of the state is taken a
   assert.equal(web.requests.at(-1)?.headers['if-none-match'], '"s1"');
   assert.equal(run2.inputNotModified, true);
   assert.equal(run2.summary.deletedPosts, 0);
+
+  // Without a <lastmod> on every page, an edited page would not change the sitemap: no validators are kept.
+  text = `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${url('one')}${url('two', '')}</urlset>`;
+  web.feed.set('/sitemap.xml', served(() => ({ text, etag: '"s2"' }), 'application/xml'));
+  await send({ ...rest, sitemap: SITEMAP, deletes: true });
+  await send({ ...rest, sitemap: SITEMAP, deletes: true });
+  const last = web.of('blog.example', 'GET').filter((r) => r.path === '/sitemap.xml').at(-1);
+  assert.equal(last?.headers['if-none-match'], undefined);
 });

@@ -137,8 +137,9 @@ export async function sitemapInput(location: string, ctx: InputContext): Promise
     const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(type)?.[1] ?? null;
     return fetchedPage(res.body, charset, res.url, hash, site, hints, ctx.site, warn);
   };
-  // Not for an index: its children can change while it stays the same.
-  const validators = top.sitemaps.length === 0 ? loaded.validators : null;
+  // Not for an index (its children can change while it stays the same), nor for a sitemap without a <lastmod> on
+  // every page: a page edited (a link added) would not change it, and a 304 would hide the edit.
+  const validators = top.sitemaps.length === 0 && top.dated ? loaded.validators : null;
   return { complete: true, pages: ahead(unique(urls), Math.max(1, ctx.window), fetchPage), validators };
 }
 
