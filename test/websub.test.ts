@@ -3,7 +3,9 @@
 // the wire of a local hub.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { send } from '../src/index.ts';
+import { openState } from '../src/state/store.ts';
 import { hubsOfFeed, hubsOfLinkHeader } from '../src/websub/hubs.ts';
 import { publishRequest, readPublishAnswer } from '../src/websub/publish.ts';
 import { atomFeed, buildSite, pushlRun } from './fixtures/pushl/web.ts';
@@ -105,4 +107,31 @@ test('a remote feed as input: the hub named in its Link header is told, the topi
   const report = await send({ ...rest, feed: FEED });
   assert.equal(report.summary.sent, 1);
   assert.deepEqual(pings(web), [{ 'hub.mode': 'publish', 'hub.url': 'http://blog.example/canonical-feed.xml' }]);
+});
+
+test('"the feed changed" is on disk before the post is recorded: a run killed after its posts still tells the hub next time', async (t) => {
+  const { web, options } = await pushlRun(t);
+  // What the journal holds when the Webmention goes out, in a run whose feed names a hub.
+  await buildSite(web.site, [first], [HUB]);
+  const statePath = String(options.state);
+  let atSend: string[] = [];
+  web.onRequest = async (r) => {
+    if (r.host !== 'wm.example' || r.method !== 'POST') return;
+    const journal = await readFile(`${statePath}.journal`, 'utf8');
+    atSend = journal.trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object)[0] ?? '');
+  };
+  await send(options);
+  assert.equal(atSend[0], 'extra', 'the pending WebSub record is the first line written, before any notification or post');
+
+  // A state as a kill after the posts were recorded leaves it: the post is known, the ping still pending.
+  const killed = await pushlRun(t);
+  await buildSite(killed.web.site, [first], [HUB]);
+  await send(killed.options); // records the post, tells the hub
+  const state = await openState(String(killed.options.state));
+  await state.putExtra({ kind: 'websub', key: FEED, status: 'pending', at: '2026-01-05T00:00:00.000Z', message: 'the feed changed; its hubs are not told yet', hubs: [HUB] });
+  await state.close();
+  const before = pings(killed.web).length;
+  const next = await send(killed.options);
+  assert.equal(next.summary.sent, 0);
+  assert.equal(pings(killed.web).length, before + 1);
 });
