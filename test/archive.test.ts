@@ -8,7 +8,10 @@ import { openState } from '../src/state/store.ts';
 import { ARCHIVE_INTERVAL_MS, DEFAULT_INTERVAL_MS, HostSchedule, archiveHostsFor } from '../src/ratelimit/host.ts';
 import { DEFAULT_ARCHIVE_ENDPOINT, MAX_CAPTURE_ATTEMPTS, archivable, captureDue, readCapture } from '../src/archive/rules.ts';
 import { TIMESTAMP, buildSite, pushlRun } from './fixtures/pushl/web.ts';
-import type { Answer } from './fixtures/pushl/web.ts';
+import type { Answer, Seen } from './fixtures/pushl/web.ts';
+import { VirtualClock } from './fixtures/virtual-clock.ts';
+import { createClientFor } from '../src/linkback.ts';
+import { parseOptions } from '../src/options.ts';
 import type { PostSpec } from './fixtures/lifecycle/blog.ts';
 
 const post: PostSpec = {
@@ -128,4 +131,27 @@ test('a 429 stops the captures for the run and leaves them to the next; a 5xx is
   await buildSite(web.site, [post], []);
   const run3 = await send({ ...options, ...fast });
   assert.deepEqual(run3.archive?.map((c) => [c.url, c.status]), [['http://plain.example/b?x=1', 'failed']], 'only the 5xx is asked again');
+});
+
+test('on a virtual clock: captures start 15 s apart on the wire, 20 a run, and the notifications do not wait for them', async (t) => {
+  const { web, options } = await pushlRun(t);
+  const clock = new VirtualClock();
+  const links = Array.from({ length: 21 }, (_, i) => `<a href="http://plain.example/p${i}">${i}</a>`).join(' ');
+  await buildSite(web.site, [{ ...post, body: `<p>${links} <a href="http://wm.example/a">a</a></p>` }], []);
+  const at = new Map<Seen, number>();
+  web.onRequest = (r) => {
+    at.set(r, clock.ms());
+    return Promise.resolve();
+  };
+  const input = { ...options, archive: true, hosts: {} };
+  const client = clock.client(createClientFor(parseOptions(input)));
+  t.after(() => client.close());
+  const report = await send(input, { client, now: clock.now, sleep: clock.sleep });
+
+  const starts = web.of('archive.example').map((r) => at.get(r) ?? NaN);
+  assert.equal(starts.length, 20, 'at most 20 captures a run');
+  for (let i = 1; i < starts.length; i++) assert.ok((starts[i] ?? 0) - (starts[i - 1] ?? 0) >= ARCHIVE_INTERVAL_MS, `capture ${i} starts 15 s after the one before`);
+  assert.equal(report.archive?.filter((c) => c.status === 'held').length, 2, 'the 21st page and wm.example/a wait for the next run');
+  const mention = web.of('wm.example', 'POST')[0];
+  assert.ok(mention !== undefined && (at.get(mention) ?? Infinity) < (starts[2] ?? 0), 'the Webmention went out while the captures were still pacing');
 });
