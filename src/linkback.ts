@@ -536,8 +536,8 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
     },
   };
   const choice = chooseInput(options);
-  const known = knownValidators(choice, options, state); // pushl: conditional GET of a remote feed or sitemap
-  const input = await openInput(options, deps, { net: ctx, site: siteOptions, scan: scanOptions, window: options.concurrency, known });
+  const inputValidators = knownValidators(choice, options, state); // pushl: conditional GET of a remote feed or sitemap
+  const input = await openInput(options, deps, { net: ctx, site: siteOptions, scan: scanOptions, window: options.concurrency, known: inputValidators });
   // pushl: the steps that follow the posts (src/websub/, src/archive/); a dry run and markExisting send nothing.
   const websub = createWebSub({ feeds: await hubbedFeedsOfRun(choice, input.hubs, options.siteUrl), state, net: ctx, quiet: options.dryRun || options.markExisting, stopped, now });
   const archive = createArchiver({ enabled: options.archive && !options.markExisting, endpoint: options.archiveEndpoint, state, net: ctx, dryRun: options.dryRun, stopped, now });
