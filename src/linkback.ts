@@ -5,7 +5,8 @@
 //   4. deliver: is the post live, record "in flight", send, record the outcome (run/deliver.ts)
 //      (run/pairs.ts takes each pair through 2-4, a bounded number at once)
 //   5. posts that left the site (run/left.ts)
-//   6. the summary (run/summary.ts)
+//   6. WebSub hubs told, cited pages archived, the remote input's validators kept (run/extras.ts)
+//   7. the summary (run/summary.ts)
 // Network, files and clock come in through `deps`, so tests can inject them. What every step shares is one
 // RunContext (run/context.ts), passed explicitly.
 import type { OptionsInput, Options } from './options.ts';
@@ -32,6 +33,7 @@ import { createDeliverer } from './run/deliver.ts';
 import { createPairRunner } from './run/pairs.ts';
 import { tellLeft } from './run/left.ts';
 import { createTally, finishReport } from './run/summary.ts';
+import { createExtras, inputValidators } from './run/extras.ts';
 import type { SendDeps, SendReport } from './run/types.ts';
 
 export type { LinkbackEvent, SendDeps, SendReport, Summary } from './run/types.ts';
@@ -102,36 +104,43 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
 
   // 1. Read the posts, as they stream in; 2-4. plan, discover and deliver each post's pairs.
   const unchanged = options.dryRun ? undefined : unchangedAndSettled(state, ctx.flags);
-  const input = await openPosts(options, { net, pages: deps.pages, skip: unchanged, onWarning: tally.warn });
+  const choice = chooseInput(options);
+  const input = await openPosts(options, { net, pages: deps.pages, skip: unchanged, onWarning: tally.warn, known: inputValidators(ctx, choice) });
+  // WebSub, archiving, the conditional GET's validators (run/extras.ts): told as the posts stream by.
+  const extras = await createExtras(ctx, choice, input);
   const posts = createPostFilter({ options, summary: tally.summary, emit, scope, departures });
   const planning = { arxivEndpoint: options.arxivEndpoint, exclude: options.exclude.map(globToRegExp), scope };
   for await (const page of input.pages) {
+    if (page.kind === 'unchanged') extras.unchanged(page);
     const post = posts.postOf(page);
     if (post === null) continue;
-    await pairs.post(post, planPost(post, state.getPost(post.url), planning));
+    const known = state.getPost(post.url);
+    const plan = planPost(post, known, planning);
+    await extras.post(post, plan, known, plan.targets.filter((t) => scope.only(post.url, t.url)));
+    await pairs.post(post, plan);
     if (stop.stopped()) break;
   }
   await pairs.idle();
   const noUrl = posts.noSiteUrl();
   if (noUrl) throw noUrl;
 
-  // A new step after delivery goes here (publishing the feed to a WebSub hub once the posts are told): a module
-  // of src/run/ taking `ctx` and what it needs (tally.summary says what was sent), with its own
-  // test/run-<step>.test.ts. A step for each post once its pairs are done (archiving it) goes in run/pairs.ts,
-  // where the post's record is written.
+  // A new step after delivery is a module of src/run/ taking `ctx` and what it needs, with its own
+  // test/run-<step>.test.ts, called here or, for a step per post once its pairs are done, in run/pairs.ts.
 
   // 5. Posts that left the site. Only when the input lists the whole site and was read to its end (left.ts).
   // A run limited by --only leaves posts gone from the site to a full run.
   if (input.complete && !scope.partial && !stop.stopped()) {
     for (const known of departures.left()) {
       if (stop.stopped()) break;
+      await extras.left();
       await tellLeft(ctx, known, pairs, departed);
     }
     await pairs.idle();
   }
 
-  // 6. The summary.
+  // 6. Once the posts are told: the feed's WebSub hubs, the archive captures (run/extras.ts). 7. The summary.
+  const told = await extras.finish();
   return finishReport(tally, {
     dryRun: options.dryRun, interrupted: deps.signal?.aborted === true, fatal: stop.fatal, net, startedAt, finishedAt: now().toISOString(),
-  });
+  }, told);
 }

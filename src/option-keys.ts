@@ -7,6 +7,7 @@ export const OPTION_KEYS = [
   'perHost', 'workers', 'timeout', 'connectTimeout', 'retries', 'maxRetryAfter', 'retryUncertain', 'retryFailed',
   'includeUndated', 'postSelector', 'contentSelector', 'exclude', 'excludeHosts', 'includePaths', 'excludePaths', 'only',
   'contact', 'deletes', 'markExisting', 'since', 'arxivListing', 'connectTo', 'checkLive', 'hosts', 'maxHostWait',
+  'archive', 'archiveEndpoint',
   // linkback serve
   'sites', 'port', 'host', 'db', 'database', 'role', 'trustProxy', 'verifyWorkers', 'verifyTimeout', 'maxAttempts', 'maxQueue', 'maxBody',
   'rateClient', 'rateSource', 'adminToken', 'publicUrl', 'approve', 'allowDomains', 'blockDomains', 'webhook',

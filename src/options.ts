@@ -7,8 +7,9 @@ import { closest } from './suggest.ts';
 import { DEFAULT_ARXIV_ENDPOINT } from './targets/arxiv.ts';
 import { isSinceDate } from './lifecycle/since.ts';
 import type { OptionKey } from './option-keys.ts';
+import { DEFAULT_ARCHIVE_ENDPOINT } from './archive/rules.ts';
 
-export { DEFAULT_ARXIV_ENDPOINT };
+export { DEFAULT_ARXIV_ENDPOINT, DEFAULT_ARCHIVE_ENDPOINT };
 /** arXiv's public list of the trackbacks a paper received (read by `verify`). */
 export const DEFAULT_ARXIV_LISTING = 'https://arxiv.org/tb/{id}';
 
@@ -124,6 +125,13 @@ export const optionsSchema = z
      * page does not show yet: receivers verify by fetching the post, and refuse for good what is not deployed.
      */
     checkLive: z.boolean().default(true),
+    /**
+     * Ask the Internet Archive's Save Page Now to capture each page the posts cite, once (remembered in the state),
+     * at its published pace (src/archive/); never arXiv or DOI targets, which are permanent already.
+     */
+    archive: z.boolean().default(false),
+    /** The Save Page Now endpoint; the page's URL is appended. For tests and mirrors. */
+    archiveEndpoint: httpUrl.default(DEFAULT_ARCHIVE_ENDPOINT),
     /** Record every notification this run would send as done, without sending (adopting linkback on an old blog). */
     markExisting: z.boolean().default(false),
     /** Only posts published on or after this date (YYYY-MM-DD, or an ISO date-time with offset); undated ones are reported. */

@@ -340,7 +340,7 @@ test('journal records failing validation: STATE_CORRUPT naming the line and the 
     [{ notification: { ...notification(1), attempts: -1 } }, /attempts/],
     [{ notification: { ...notification(1), colour: 'red' } }, /colour/],
     [{ post: { ...post(1), hash: 'xyz' } }, /hash/],
-    [{ something: 1 }, /expected \{"notification": \.\.\.\} or \{"post": \.\.\.\}/],
+    [{ something: 1 }, /expected \{"notification": \.\.\.\}, \{"post": \.\.\.\} or \{"extra": \.\.\.\}/],
   ];
   for (const [entry, field] of cases) {
     await writeFile(`${path}.journal`, line({ post: post(9) }) + line(entry));

@@ -36,6 +36,8 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   markExisting: { flags: '--mark-existing', description: 'record what would be sent as done, sending nothing (adopting linkback on an existing blog)', commands: SEND },
   deletes: { flags: '--deletes', description: 'notify the former targets of posts gone from the site (Webmention)', commands: SEND },
   checkLive: { flags: '--no-check-live', description: 'send without first checking that each post is live and links its targets (default: check)', commands: SEND },
+  archive: { flags: '--archive', description: 'ask the Wayback Machine (Save Page Now) to capture each cited page once, 4 a minute (default: off)', commands: SEND },
+  archiveEndpoint: { flags: '--archive-endpoint <url>', description: `Save Page Now endpoint; the page's URL is appended${def('archiveEndpoint')}`, commands: SEND },
   dryRun: { flags: '--dry-run', description: 'discover and report what would be sent (verify: what would be checked); send and record nothing', commands: ['send', 'verify'] },
   only: { flags: '--only <url-glob>', description: 'limit this run to posts or targets whose URL matches (repeatable; * = anything)', commands: SEND },
   retryFailed: { flags: '--retry-failed', description: 'send again what failed with an answer from the server in earlier runs', commands: SEND },

@@ -12,6 +12,10 @@ import { readFeed } from './feed.ts';
 import { entryPage, fetchedPage, htmlText, readFacts } from './html-post.ts';
 import { sha256 } from '../site/hash.ts';
 import { decodeText, isUrl, loadInput } from './load.ts';
+import type { Validators } from './conditional.ts';
+import { hubsOfFeed, hubsOfLinkHeader, mergeHubs } from '../websub/hubs.ts';
+import { hubbedFeed } from '../websub/feeds.ts';
+import type { HubbedFeed } from '../websub/feeds.ts';
 import { readSitemap } from './sitemap.ts';
 
 export { readFeed } from './feed.ts';
@@ -39,12 +43,26 @@ export interface InputContext {
   scan: ScanOptions;
   /** How many sitemap pages are fetched ahead of the one being handled (the limiter still bounds each host). */
   window: number;
+  /** Validators of the last read of a remote input (src/input/conditional.ts): the GET is made conditional. */
+  known?: Validators | null;
 }
 
 export interface PostInput {
   /** A post missing from a complete input has left the site; a feed lists only the latest posts, so it is not complete. */
   complete: boolean;
   pages: AsyncIterable<ScannedPage>;
+  /** The remote feed or sitemap answered 304 to a conditional GET: there is nothing to read. */
+  notModified?: boolean;
+  /** A feed's WebSub hubs (src/websub/), from its text and its Link header. */
+  hubs?: HubbedFeed[];
+  /** The ETag / Last-Modified of a remote input read whole, to keep for the next run's conditional GET. */
+  validators?: Validators | null;
+}
+
+/** What a 304 leaves to read: nothing. Not complete: no post left the site because none was read. */
+function unchangedInput(): PostInput {
+  async function* none(): AsyncGenerator<ScannedPage> {}
+  return { complete: false, pages: none(), notModified: true, validators: null };
 }
 
 const FEED_ACCEPT = 'application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1';
@@ -55,8 +73,12 @@ const MAX_CHILD_SITEMAPS = 1000;
 
 /** Reads the feed up front (it is small) and yields one post per entry. */
 export async function feedInput(location: string, ctx: InputContext): Promise<PostInput> {
-  const loaded = await loadInput(ctx.net, location, 'feed', FEED_ACCEPT);
-  const feed = readFeed(decodeText(loaded), loaded.url ?? ctx.site.siteUrl, location);
+  const loaded = await loadInput(ctx.net, location, 'feed', FEED_ACCEPT, ctx.known ?? null);
+  if ('notModified' in loaded) return unchangedInput();
+  const text = decodeText(loaded);
+  const feed = readFeed(text, loaded.url ?? ctx.site.siteUrl, location);
+  const declared = hubsOfFeed(text, loaded.url);
+  const hubbed = hubbedFeed(loaded.url === null ? declared : mergeHubs(hubsOfLinkHeader(loaded.links, loaded.url), declared), loaded.url);
   const warn = (file: string, message: string) => ctx.scan.onWarning?.({ file, message });
   for (const message of feed.skipped) warn(location, message);
   const home = ctx.site.siteUrl ?? feed.home ?? loaded.url;
@@ -77,13 +99,14 @@ export async function feedInput(location: string, ctx: InputContext): Promise<Po
       yield page.kind === 'post' && ctx.scan.skip?.(page.file, page.hash) ? { kind: 'unchanged', file: page.file, hash: page.hash } : page;
     }
   }
-  return { complete: false, pages: pages() };
+  return { complete: false, pages: pages(), validators: loaded.validators, hubs: hubbed === null ? [] : [hubbed] };
 }
 
 /** Reads the sitemap (and the sitemaps an index lists), then fetches each page, a few ahead. */
 export async function sitemapInput(location: string, ctx: InputContext): Promise<PostInput> {
   const warn = (file: string, message: string) => ctx.scan.onWarning?.({ file, message });
-  const loaded = await loadInput(ctx.net, location, 'sitemap', SITEMAP_ACCEPT);
+  const loaded = await loadInput(ctx.net, location, 'sitemap', SITEMAP_ACCEPT, ctx.known ?? null);
+  if ('notModified' in loaded) return unchangedInput();
   const top = readSitemap(decodeText(loaded), loaded.url, location);
   for (const message of top.skipped) warn(location, message);
   const urls = [...top.pages];
@@ -114,7 +137,10 @@ export async function sitemapInput(location: string, ctx: InputContext): Promise
     const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(type)?.[1] ?? null;
     return fetchedPage(res.body, charset, res.url, hash, site, hints, ctx.site, warn);
   };
-  return { complete: true, pages: ahead(unique(urls), Math.max(1, ctx.window), fetchPage) };
+  // Not for an index (its children can change while it stays the same), nor for a sitemap without a <lastmod> on
+  // every page: a page edited (a link added) would not change it, and a 304 would hide the edit.
+  const validators = top.sitemaps.length === 0 && top.dated ? loaded.validators : null;
+  return { complete: true, pages: ahead(unique(urls), Math.max(1, ctx.window), fetchPage), validators };
 }
 
 /** The site's home page, for the blog's name and its site-wide description; best effort. */

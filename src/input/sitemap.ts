@@ -14,6 +14,11 @@ export interface ParsedSitemap {
   sitemaps: string[];
   /** Entries left out, with why. */
   skipped: string[];
+  /**
+   * Every page entry has a <lastmod>: an edit to a page then changes the sitemap's bytes, so a 304 to a conditional
+   * GET of it means no page changed (src/input/conditional.ts). False for the plain-text form and an empty sitemap.
+   */
+  dated: boolean;
 }
 
 const parser = new XMLParser({
@@ -25,7 +30,7 @@ const parser = new XMLParser({
 });
 
 export function readSitemap(text: string, base: string | null, origin: string): ParsedSitemap {
-  const out: ParsedSitemap = { pages: [], sitemaps: [], skipped: [] };
+  const out: ParsedSitemap = { pages: [], sitemaps: [], skipped: [], dated: false };
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   let pages: unknown[] = [];
   let sitemaps: unknown[] = [];
@@ -44,7 +49,9 @@ export function readSitemap(text: string, base: string | null, origin: string): 
     const urlset = doc.urlset === undefined ? null : (record(doc.urlset) ?? {});
     const index = doc.sitemapindex === undefined ? null : (record(doc.sitemapindex) ?? {});
     if (!urlset && !index) throw new LinkbackError('USAGE', `${origin} is not a sitemap: no <urlset> or <sitemapindex>`);
-    pages = list(urlset?.url).map((entry) => record(entry)?.loc);
+    const entries = list(urlset?.url);
+    pages = entries.map((entry) => record(entry)?.loc);
+    out.dated = entries.length > 0 && entries.every((entry) => typeof record(entry)?.lastmod === 'string' && record(entry)?.lastmod !== '');
     sitemaps = list(index?.sitemap).map((entry) => record(entry)?.loc);
   }
   collect(pages, out.pages, out.skipped, base);

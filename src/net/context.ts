@@ -6,7 +6,7 @@ import { createLimiter } from './limiter.ts';
 import { DEFAULT_RETRY } from './retry.ts';
 import type { NetContext } from './attempt.ts';
 import { sleep } from './attempt.ts';
-import { HostSchedule, DEFAULT_INTERVAL_MS, arxivHostsFor, settingFor } from '../ratelimit/host.ts';
+import { HostSchedule, DEFAULT_INTERVAL_MS, archiveHostsFor, arxivHostsFor, settingFor } from '../ratelimit/host.ts';
 import { createPacer } from '../ratelimit/pacer.ts';
 import type { HostWait } from '../ratelimit/pacer.ts';
 
@@ -17,6 +17,7 @@ export function netContextFor(options: Options, client: HttpClient, now: () => D
   const schedule = new HostSchedule({
     defaultInterval: DEFAULT_INTERVAL_MS,
     arxivHosts: arxivHostsFor(options.arxivEndpoint),
+    archiveHosts: archiveHostsFor(options), // Save Page Now's 4 captures a minute
     hosts,
     maxHostWait: options.maxHostWait,
     maxRetryAfter: options.maxRetryAfter,

@@ -14,10 +14,14 @@
 //   not comments and are not held to it.
 // - Any other host: 100 ms between starts (lychee's default is 50 ms; with 2 in flight per host, a host answering in
 //   200 ms or more never notices it). A post citing twenty sites that share webmention.io's endpoint takes 2 s more.
+// - The Wayback Machine's Save Page Now (src/archive/, with --archive): 4 captures a minute for anonymous users (its
+//   SPN2 API docs; changelog 2023-01-22, counted over the last 60 s): one request every 15 s to the endpoint's host.
 // A host's `interval` set in the config or by a flag replaces these rules for that host: its owner knows better.
 
 export const DEFAULT_INTERVAL_MS = 100;
 export const ARXIV_INTERVAL_MS = 3_000;
+/** Save Page Now's 4 captures a minute. */
+export const ARCHIVE_INTERVAL_MS = 15_000;
 /** WordPress's 15 s flood window, plus a second for its whole-second timestamps and clock skew. */
 export const WORDPRESS_INTERVAL_MS = 16_000;
 /** The first pause after a "slow down" is at least this, or the host's interval if longer; then it doubles. */
@@ -36,6 +40,8 @@ export interface PaceRules {
   defaultInterval: number;
   /** Hosts that carry arXiv's pacing: arxiv.org and its subdomains always, plus the host of --arxiv-endpoint. */
   arxivHosts: ReadonlySet<string>;
+  /** The host of the Save Page Now endpoint, paced at its 4 captures a minute (only when archiving). */
+  archiveHosts?: ReadonlySet<string>;
   /** Per-host settings, by host name or host:port. */
   hosts: Readonly<Record<string, HostSetting>>;
   /** The per-run budget of slow-down pauses for one host; past it, what the host still has is held for the next run. */
@@ -100,6 +106,11 @@ function isArxivHost(host: string, rules: PaceRules): boolean {
   return rules.arxivHosts.has(host) || name === 'arxiv.org' || name.endsWith('.arxiv.org');
 }
 
+/** The Save Page Now endpoint's host, when archiving; else none. */
+export function archiveHostsFor(options: { archive: boolean; archiveEndpoint: string }): Set<string> {
+  return new Set(options.archive ? [hostKey(options.archiveEndpoint)] : []);
+}
+
 /** A host's own setting: by host:port first, then by name. */
 export function settingFor(host: string, rules: Pick<PaceRules, 'hosts'>): HostSetting | undefined {
   return rules.hosts[host] ?? rules.hosts[host.replace(/:\d+$/, '')];
@@ -146,6 +157,7 @@ export class HostSchedule {
     const own = settingFor(host, this.#rules)?.interval;
     if (own !== undefined) return { ms: own, reason: 'its interval setting' };
     if (isArxivHost(host, this.#rules)) return { ms: ARXIV_INTERVAL_MS, reason: 'arXiv asks for 3 s between requests' };
+    if (this.#rules.archiveHosts?.has(host)) return { ms: ARCHIVE_INTERVAL_MS, reason: 'Save Page Now takes 4 captures a minute' };
     return { ms: this.#rules.defaultInterval, reason: 'pacing' };
   }
 

@@ -20,6 +20,10 @@ export function formatJson(report: SendReport): string {
       dryRun: report.dryRun,
       interrupted: report.interrupted,
       hostWaits: report.hostWaits ?? [],
+      // pushl: WebSub pings, Wayback captures, a remote input that answered 304.
+      websub: report.websub ?? [],
+      archive: report.archive ?? [],
+      inputNotModified: report.inputNotModified ?? false,
       error: report.error,
       warnings: report.warnings,
       startedAt: report.startedAt,

@@ -3,6 +3,7 @@
 import type { Result, Status } from '../types.ts';
 import type { SendReport } from '../linkback.ts';
 import { countKey } from './counts.ts';
+import { formatExtras } from './extras.ts';
 
 export interface Paint {
   red(s: string): string;
@@ -61,6 +62,7 @@ export function formatTable(report: SendReport, paint: Paint, options: TableOpti
     if (total > shown.length) lines.push(paint.dim(`  … and ${total - shown.length} more (--verbose or --json lists every one)`));
     lines.push('');
   }
+  lines.push(...formatExtras(report, paint)); // pushl: WebSub, Wayback captures, 304
   const waits = formatWaits(report, paint);
   if (waits !== null) lines.push(waits);
   lines.push(formatSummary(report, paint));

@@ -11,6 +11,7 @@ import { scanPages } from '../site/pages.ts';
 import type { PageSource } from '../site/pages.ts';
 import { chooseInput, feedInput, sitemapInput } from '../input/index.ts';
 import type { PostInput } from '../input/index.ts';
+import type { Validators } from '../input/conditional.ts';
 import type { NetContext } from '../net/attempt.ts';
 import type { Scope } from '../scope.ts';
 import type { Departures } from '../lifecycle/left.ts';
@@ -32,6 +33,8 @@ export interface OpenPosts {
   /** A file whose bytes say nothing is left to do for it (plan.ts unchangedAndSettled): not parsed. */
   skip: ((file: string, hash: string) => boolean) | undefined;
   onWarning: (warning: SiteWarning) => void;
+  /** The last read's ETag / Last-Modified of a remote feed or sitemap (run/extras.ts): the GET is conditional. */
+  known?: Validators | null;
 }
 
 /** The posts of this run: the site folder (or the pages a plugin hands over), a feed, or a sitemap. */
@@ -48,7 +51,7 @@ export async function openPosts(options: Options, open: OpenPosts): Promise<Post
     ...(options.workers !== null ? { workers: options.workers } : {}),
     onWarning: open.onWarning,
   };
-  const ctx = { net: open.net, site, scan, window: options.concurrency };
+  const ctx = { net: open.net, site, scan, window: options.concurrency, known: open.known ?? null };
   const choice = chooseInput(options);
   switch (choice.kind) {
     case 'feed':

@@ -47,11 +47,16 @@ export function createTally(recovered: readonly NotificationRecord[], keep: (res
 }
 
 /** The report the run returns, once every step is done (or the run stopped). */
-export function finishReport(tally: Tally, end: { dryRun: boolean; interrupted: boolean; fatal: LinkbackError | null; net: NetContext; startedAt: string; finishedAt: string }): SendReport {
+export function finishReport(
+  tally: Tally,
+  end: { dryRun: boolean; interrupted: boolean; fatal: LinkbackError | null; net: NetContext; startedAt: string; finishedAt: string },
+  extras: Pick<SendReport, 'websub' | 'archive' | 'inputNotModified'> = {},
+): SendReport {
   return {
     results: tally.results,
     summary: tally.summary,
     warnings: tally.warnings,
+    ...extras,
     dryRun: end.dryRun,
     interrupted: end.interrupted,
     hostWaits: hostWaits(end.net),

@@ -5,6 +5,8 @@ import type { SiteWarning } from '../site/index.ts';
 import type { PageSource } from '../site/pages.ts';
 import type { HttpClient } from '../net/types.ts';
 import type { HostWait } from '../ratelimit/pacer.ts';
+import type { HubPing } from '../websub/publish.ts';
+import type { Capture } from '../archive/rules.ts';
 
 export type LinkbackEvent =
   | { type: 'page'; file: string; kind: 'post' | 'listing' | 'other' | 'unchanged' | 'error'; reason: string }
@@ -94,6 +96,12 @@ export interface SendReport {
    * the host asked to slow down.
    */
   hostWaits: Array<{ host: string; ms: number; reason: string; slowDowns: number }>;
+  /** What each WebSub hub of the site's feed was told (none when no post was added, changed or removed). */
+  websub?: HubPing[];
+  /** Save Page Now captures of cited pages (with `archive`), with their Wayback addresses. */
+  archive?: Capture[];
+  /** The remote feed or sitemap answered 304 to a conditional GET: nothing was read. */
+  inputNotModified?: boolean;
   /** A fatal problem that stopped the run part-way (e.g. the state could not be written). */
   error: { code: string; message: string } | null;
   startedAt: string;

@@ -63,12 +63,31 @@ export interface PostRecord {
   deleted?: string;
 }
 
+/**
+ * What a run remembers besides notifications and posts, keyed by (kind, key), kept with the same care (journal,
+ * fsync, compaction) so that it survives a kill like the rest:
+ * - `archive`: a Save Page Now capture of a cited page (src/archive/), key = the page's URL; 'in-flight' is
+ *   written before the request goes out, so a kill never makes a later run ask twice;
+ * - `validators`: the ETag / Last-Modified of a remote feed or sitemap read as input (src/input/conditional.ts);
+ * - `websub`: whether a feed (key = its topic URL) changed since its hubs were last told (src/websub/).
+ * Added after version 1 without a version bump: a snapshot without extras is byte-for-byte what it was, and an
+ * older linkback reading a snapshot with extras ignores them (it would capture a page again, never notify twice).
+ */
+export type ExtraRecord =
+  | { kind: 'archive'; key: string; status: 'in-flight' | 'sent' | 'failed'; at: string; attempts: number; retryable: boolean; message: string; snapshot?: string }
+  | { kind: 'validators'; key: string; at: string; etag?: string; lastModified?: string }
+  | { kind: 'websub'; key: string; status: 'pending' | 'sent'; at: string; message: string; hubs: string[] };
+
+export type ExtraKind = ExtraRecord['kind'];
+
 export interface StateContent {
   posts: PostRecord[];
   notifications: NotificationRecord[];
+  /** Absent in files written before extras existed. */
+  extras?: ExtraRecord[];
 }
 
-export type JournalEntry = { notification: NotificationRecord } | { post: PostRecord };
+export type JournalEntry = { notification: NotificationRecord } | { post: PostRecord } | { extra: ExtraRecord };
 
 export { STATE_FORMAT, STATE_VERSION } from './migrate.ts';
 
@@ -126,9 +145,19 @@ const postSchema = z.strictObject({
   deleted: isoTime.optional(),
 });
 
+const extraSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('archive'), key: url, status: z.enum(['in-flight', 'sent', 'failed']), at: isoTime,
+    attempts: z.int().nonnegative(), retryable: z.boolean(), message: z.string(), snapshot: z.string().min(1).optional(),
+  }),
+  z.strictObject({ kind: z.literal('validators'), key: url, at: isoTime, etag: z.string().min(1).optional(), lastModified: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('websub'), key: url, status: z.enum(['pending', 'sent']), at: isoTime, message: z.string(), hubs: z.array(url) }),
+]);
+
 const journalEntrySchema = z.union([
   z.strictObject({ notification: notificationSchema }),
   z.strictObject({ post: postSchema }),
+  z.strictObject({ extra: extraSchema }),
 ]);
 
 const headerSchema = z.object({
@@ -146,6 +175,28 @@ export function notificationProblem(record: unknown): string | null {
   const result = notificationSchema.safeParse(record);
   return result.success ? null : describeIssues(result.error);
 }
+
+/** The one key of an extra record. */
+export function extraKey(kind: ExtraKind, key: string): string {
+  return `${kind}\u0000${key}`;
+}
+
+export function extraProblem(record: unknown): string | null {
+  const result = extraSchema.safeParse(record);
+  return result.success ? null : describeIssues(result.error);
+}
+
+/** A copy with the fields in one fixed order (the schema's), optional fields only when set. */
+export function canonicalExtra(r: ExtraRecord): ExtraRecord {
+  const source = r as unknown as Record<string, unknown>;
+  return Object.fromEntries(EXTRA_FIELDS[r.kind].filter((k) => source[k] !== undefined).map((k) => [k, source[k]])) as ExtraRecord;
+}
+
+const EXTRA_FIELDS: Record<ExtraKind, readonly string[]> = {
+  archive: ['kind', 'key', 'status', 'at', 'attempts', 'retryable', 'message', 'snapshot'],
+  validators: ['kind', 'key', 'at', 'etag', 'lastModified'],
+  websub: ['kind', 'key', 'status', 'at', 'message', 'hubs'],
+};
 
 export function postProblem(post: unknown): string | null {
   const result = postSchema.safeParse(post);
@@ -179,12 +230,14 @@ export function canonicalPost(p: PostRecord): PostRecord {
 export function serializeSnapshot(content: StateContent): string {
   const posts = sortedBy(content.posts, (p) => p.url).map(canonicalPost);
   const notifications = sortedBy(content.notifications, (r) => notificationKey(r.source, r.target)).map(canonicalNotification);
+  const extras = sortedBy(content.extras ?? [], (r) => extraKey(r.kind, r.key)).map(canonicalExtra);
   return [
     '{',
     `  "format": ${JSON.stringify(STATE_FORMAT)},`,
     `  "version": ${STATE_VERSION},`,
     `  "posts": ${list(posts)},`,
-    `  "notifications": ${list(notifications)}`,
+    // Only when there are any: a state without them keeps the bytes it always had.
+    ...(extras.length > 0 ? [`  "notifications": ${list(notifications)},`, `  "extras": ${list(extras)}`] : [`  "notifications": ${list(notifications)}`]),
     '}',
     '',
   ].join('\n');
@@ -239,7 +292,7 @@ function versionOf(doc: unknown, file: string): number {
 
 /** `text` is the file as written, used to point at the line of a bad record (null after a migration). */
 function readContent(doc: unknown, file: string, text: string | null): StateContent {
-  const shape = z.looseObject({ posts: z.array(z.unknown()), notifications: z.array(z.unknown()) }).safeParse(doc);
+  const shape = z.looseObject({ posts: z.array(z.unknown()), notifications: z.array(z.unknown()), extras: z.array(z.unknown()).optional() }).safeParse(doc);
   if (!shape.success) throw corrupt(file, null, describeIssues(shape.error));
   const posts = new Map<string, PostRecord>();
   shape.data.posts.forEach((raw, index) => {
@@ -260,13 +313,19 @@ function readContent(doc: unknown, file: string, text: string | null): StateCont
     }
     notifications.set(key, result.data);
   });
-  return { posts: [...posts.values()], notifications: [...notifications.values()] };
+  const extras = new Map<string, ExtraRecord>();
+  (shape.data.extras ?? []).forEach((raw, index) => {
+    const result = extraSchema.safeParse(raw);
+    if (!result.success) throw corrupt(file, recordLine(text, 'extras', index, raw), `extras[${index}]: ${describeIssues(result.error)}`);
+    extras.set(extraKey(result.data.kind, result.data.key), result.data);
+  });
+  return { posts: [...posts.values()], notifications: [...notifications.values()], extras: [...extras.values()] };
 }
 
 export function serializeJournalEntry(entry: JournalEntry): string {
   const canonical = 'notification' in entry
     ? { notification: canonicalNotification(entry.notification) }
-    : { post: canonicalPost(entry.post) };
+    : 'post' in entry ? { post: canonicalPost(entry.post) } : { extra: canonicalExtra(entry.extra) };
   return `${JSON.stringify(canonical)}\n`;
 }
 
@@ -313,6 +372,10 @@ function describeJournalIssues(raw: unknown, error: z.ZodError): string {
     const result = z.strictObject({ post: postSchema }).safeParse(raw);
     if (!result.success) return describeIssues(result.error);
   }
-  if (isPlainObject(raw)) return 'expected {"notification": ...} or {"post": ...}';
+  if (isPlainObject(raw) && 'extra' in raw) {
+    const result = z.strictObject({ extra: extraSchema }).safeParse(raw);
+    if (!result.success) return describeIssues(result.error);
+  }
+  if (isPlainObject(raw)) return 'expected {"notification": ...}, {"post": ...} or {"extra": ...}';
   return describeIssues(error);
 }

@@ -25,7 +25,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * The line of record `index` of `section`, when the file still has the layout serializeSnapshot writes
  * (checked against the record itself); null when it was reformatted.
  */
-export function recordLine(text: string | null, section: 'posts' | 'notifications', index: number, raw: unknown): number | null {
+export function recordLine(text: string | null, section: 'posts' | 'notifications' | 'extras', index: number, raw: unknown): number | null {
   if (text === null) return null;
   const lines = text.split('\n');
   const header = lines.findIndex((line) => line.trimStart().startsWith(`"${section}"`));

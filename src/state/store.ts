@@ -15,10 +15,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LinkbackError } from '../errors.ts';
 import {
-  STATE_VERSION, canonicalNotification, canonicalPost, notificationKey, notificationProblem, parseJournal,
-  parseSnapshot, postProblem, serializeJournalEntry, serializeSnapshot,
+  STATE_VERSION, canonicalExtra, canonicalNotification, canonicalPost, extraKey, extraProblem, notificationKey,
+  notificationProblem, parseJournal, parseSnapshot, postProblem, serializeJournalEntry, serializeSnapshot,
 } from './format.ts';
-import type { JournalEntry, NotificationRecord, PostRecord } from './format.ts';
+import type { ExtraKind, ExtraRecord, JournalEntry, NotificationRecord, PostRecord } from './format.ts';
 import { appendDurably, openJournal, readIfExists, removeTemporaryFiles, replaceFile, unwritable, writeBackup } from './files.ts';
 import { acquireLock } from './lock.ts';
 import { recoverInFlight as recoverRecord } from './plan.ts';
@@ -45,6 +45,11 @@ export interface StateStore {
   /** Durable when resolved (appended + fsync'd). Rejects with LinkbackError('STATE_UNWRITABLE') on any write failure. */
   put(record: NotificationRecord): Promise<void>;
   putPost(post: PostRecord): Promise<void>;
+  /** What the run keeps besides notifications (format.ts ExtraRecord): archive captures, input validators, WebSub. */
+  getExtra<K extends ExtraKind>(kind: K, key: string): Extract<ExtraRecord, { kind: K }> | undefined;
+  extras(): IterableIterator<ExtraRecord>;
+  /** Durable when resolved, like put(). */
+  putExtra(record: ExtraRecord): Promise<void>;
   /**
    * Records left 'in-flight' by a run that died, as turned at open (and persisted): trackbacks 'uncertain',
    * webmentions and pingbacks 'failed' and retryable (plan.ts recoverInFlight).
@@ -108,6 +113,7 @@ async function startWriting(path: string, loaded: Loaded, recovered: Notificatio
 interface Loaded {
   notifications: Map<string, NotificationRecord>;
   posts: Map<string, PostRecord>;
+  extras: Map<string, ExtraRecord>;
   snapshot: { version: number; bytes: Buffer } | null;
   snapshotRecords: number;
   journalLines: number;
@@ -122,24 +128,28 @@ async function load(path: string): Promise<Loaded> {
   const snapshotBytes = await readIfExists(path);
   const notifications = new Map<string, NotificationRecord>();
   const posts = new Map<string, PostRecord>();
+  const extras = new Map<string, ExtraRecord>();
   let snapshot: Loaded['snapshot'] = null;
   if (snapshotBytes) {
     const parsed = parseSnapshot(snapshotBytes.toString('utf8').replace(/^\uFEFF/, ''), path);
     for (const record of parsed.notifications) notifications.set(notificationKey(record.source, record.target), freezeNotification(record));
     for (const post of parsed.posts) posts.set(post.url, freezePost(post));
+    for (const extra of parsed.extras ?? []) extras.set(extraKey(extra.kind, extra.key), Object.freeze(canonicalExtra(extra)));
     snapshot = { version: parsed.version, bytes: snapshotBytes };
   }
-  const snapshotRecords = notifications.size + posts.size;
+  const snapshotRecords = notifications.size + posts.size + extras.size;
   const journal = journalBytes ? parseJournal(journalBytes, journalPath) : { entries: [], torn: false };
   // Last write wins, so replaying entries already folded into the snapshot changes nothing.
-  for (const entry of journal.entries) apply(notifications, posts, entry);
-  return { notifications, posts, snapshot, snapshotRecords, journalLines: journal.entries.length, journalTorn: journal.torn };
+  for (const entry of journal.entries) apply(notifications, posts, extras, entry);
+  return { notifications, posts, extras, snapshot, snapshotRecords, journalLines: journal.entries.length, journalTorn: journal.torn };
 }
 
-function apply(notifications: Map<string, NotificationRecord>, posts: Map<string, PostRecord>, entry: JournalEntry): void {
+function apply(notifications: Map<string, NotificationRecord>, posts: Map<string, PostRecord>, extras: Map<string, ExtraRecord>, entry: JournalEntry): void {
   if ('notification' in entry) {
     const record = freezeNotification(entry.notification);
     notifications.set(notificationKey(record.source, record.target), record);
+  } else if ('extra' in entry) {
+    extras.set(extraKey(entry.extra.kind, entry.extra.key), Object.freeze(canonicalExtra(entry.extra)));
   } else {
     const post = freezePost(entry.post);
     posts.set(post.url, post);
@@ -174,6 +184,7 @@ class Store implements StateStore {
   readonly recovered: readonly NotificationRecord[];
   readonly #notifications: Map<string, NotificationRecord>;
   readonly #posts: Map<string, PostRecord>;
+  readonly #extras: Map<string, ExtraRecord>;
   readonly #journal: FileHandle | null; // null: read-only
   readonly #lock: Lock | null;
   #journalLines: number;
@@ -189,6 +200,7 @@ class Store implements StateStore {
     this.recovered = Object.freeze(recovered);
     this.#notifications = loaded.notifications;
     this.#posts = loaded.posts;
+    this.#extras = loaded.extras;
     this.#journal = journal;
     this.#lock = lock;
     this.#journalLines = loaded.journalLines;
@@ -226,6 +238,21 @@ class Store implements StateStore {
     return this.#append({ post: copy }, () => this.#posts.set(copy.url, copy));
   }
 
+  getExtra<K extends ExtraKind>(kind: K, key: string): Extract<ExtraRecord, { kind: K }> | undefined {
+    return this.#extras.get(extraKey(kind, key)) as Extract<ExtraRecord, { kind: K }> | undefined;
+  }
+
+  extras(): IterableIterator<ExtraRecord> {
+    return this.#extras.values();
+  }
+
+  putExtra(record: ExtraRecord): Promise<void> {
+    const copy = Object.freeze(canonicalExtra(record));
+    const problem = extraProblem(copy);
+    if (problem) return Promise.reject(new TypeError(`invalid extra record: ${problem}`));
+    return this.#append({ extra: copy }, () => this.#extras.set(extraKey(copy.kind, copy.key), copy));
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -234,12 +261,12 @@ class Store implements StateStore {
   /** Folds the journal into the snapshot. Callers make sure no append runs meanwhile. */
   async compact(): Promise<void> {
     if (!this.#journal) return;
-    const text = serializeSnapshot({ posts: [...this.#posts.values()], notifications: [...this.#notifications.values()] });
+    const text = serializeSnapshot({ posts: [...this.#posts.values()], notifications: [...this.#notifications.values()], extras: [...this.#extras.values()] });
     await replaceFile(this.path, text);
     await this.#journal.truncate(0);
     await this.#journal.datasync();
     this.#journalLines = 0;
-    this.#snapshotRecords = this.#notifications.size + this.#posts.size;
+    this.#snapshotRecords = this.#notifications.size + this.#posts.size + this.#extras.size;
   }
 
   #append(entry: JournalEntry, apply: () => void): Promise<void> {
