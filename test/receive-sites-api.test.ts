@@ -101,6 +101,15 @@ forEachStore((kind) => {
     assert.equal((await call(`${r.url}/admin/api/sites`, ADMIN, { origin: NEW, settings: { rateClient: 'many' } })).status, 400);
   });
 
+  test(`${kind.name}: with an admin token, serve starts with no --site; without one it is a usage error`, { timeout: 120_000 }, async (t) => {
+    const { store } = await kind.open(t);
+    await assert.rejects(receiver(t, store, { sites: [], adminToken: '' }), /no site to receive for/);
+    const r = await receiver(t, store, { sites: [] });
+    assert.equal(await webmention(r.url, NEW, 1), 404);
+    assert.equal((await call(`${r.url}/admin/api/sites`, ADMIN, { origin: NEW })).status, 201);
+    assert.equal(await webmention(r.url, NEW, 2), 202);
+  });
+
   test(`${kind.name}: a rotated read token: the old one is refused by /api/mentions.jf2, the new one read`, { timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t);
     const r = await receiver(t, store);
