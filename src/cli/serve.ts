@@ -54,7 +54,8 @@ Examples:
           else if (parsed.verbose) io.stderr.write(`linkback: job ${event.job.id} ${event.type}: ${event.verification.ok ? 'verified' : `${event.verification.code} (${event.verification.reason})`}\n`);
         },
       });
-      const sites = options.sites.join(', ');
+      // With no --site, the sites are the admin API's, in the database.
+      const sites = options.sites.length > 0 ? options.sites.join(', ') : 'the sites of the admin API';
       const database = await databaseLabel(options);
       if (parsed.json) io.stdout.write(`${JSON.stringify({ listening: receiver.url, sites: options.sites, db: database, role: options.role })}\n`);
       else io.stderr.write(`linkback: receiving for ${sites} on ${receiver.url} (database ${database}${options.role === 'all' ? '' : `, role ${options.role}`})\n`);

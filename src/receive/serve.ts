@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { LinkbackError } from '../errors.ts';
 import { createClientFor } from '../net/client.ts';
 import type { Options } from '../options.ts';
-import { createRateLimiter } from './accept/limits.ts';
 import { countWorkerEvent, newCounters, opsRoutes } from './http/ops.ts';
 import { receiverRoutes } from './http/routes.ts';
 import { syncRoutes } from './http/sync-routes.ts';
@@ -15,7 +14,7 @@ import { createReceiverServer } from './http/server.ts';
 import { startWorkers } from './queue/workers.ts';
 import type { Verifier, WorkerEvent } from './queue/workers.ts';
 import { moderatedStore } from './moderate/apply.ts';
-import { rulesFrom } from './moderate/index.ts';
+import { createSiteDirectory } from './sites.ts';
 import type { WebhookResult } from './publish/webhook.ts';
 import type { Mention, ReceiverStore } from './types.ts';
 
@@ -62,8 +61,9 @@ export async function databaseLabel(options: Pick<Options, 'db' | 'database'>): 
 }
 
 export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps = {}): Promise<Receiver> {
-  if (options.sites.length === 0) {
-    throw new LinkbackError('USAGE', 'no site to receive for: give its origin, e.g. --site https://blog.example.org (repeatable)');
+  // With an admin token, sites may come from the admin API (a hosted receiver starts with none).
+  if (options.sites.length === 0 && !options.adminToken) {
+    throw new LinkbackError('USAGE', 'no site to receive for: give its origin, e.g. --site https://blog.example.org (repeatable), or an --admin-token to add sites through the admin API');
   }
   if (options.role !== 'all' && options.database === null && !deps.store) {
     // Several processes writing one SQLite file: its store's read-then-write transactions would fail with
@@ -83,8 +83,11 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   const onApproved = (mention: Mention) => {
     if (webhook) void webhook.notify(mention).then((result) => deps.onWebhook?.(result));
   };
-  // The workers store verifications through this: each verified mention is moderated by the rules.
-  const store = moderatedStore(opened, rulesFrom(options), onApproved);
+  // The configured sites and the admin API's, each with its settings over the server's (read from the database,
+  // so a site another process added is served here too).
+  const directory = createSiteDirectory(opened, options, () => now().getTime());
+  // The workers store verifications through this: each verified mention is moderated by its site's rules.
+  const store = moderatedStore(opened, (site) => directory.rules(site), onApproved);
   // Loaded here, not at the top: the parsers and the sanitiser are for serve only, not every command's cold start.
   const verifySource = deps.verify ? undefined : (await import('./verify/index.ts')).verifySource;
   const verify: Verifier = deps.verify ?? ((received, signal) => verifySource!(received, { client: client!, signal }));
@@ -110,19 +113,18 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     },
   });
   const context = {
-    store, sites: options.sites, maxQueue: options.maxQueue, now,
+    store, sites: options.sites, directory, maxQueue: options.maxQueue, now,
     queued: () => {
       counters.accepted++;
       workers.wake();
     },
-    limits: { client: createRateLimiter(options.rateClient), source: createRateLimiter(options.rateSource) },
   };
   const routes = [
     // A worker process answers only the operations routes; the web routes are for `all` and `web`.
     ...(options.role === 'worker' ? [] : [
       ...receiverRoutes(context),
       ...syncRoutes({ ...context, waiters }),
-      ...publishRoutes({ store, adminToken: options.adminToken, now, onApproved, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }),
+      ...publishRoutes({ store, adminToken: options.adminToken, now, onApproved, sitesChanged: () => directory.forget(), ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }),
       ...(deps.routes?.(store) ?? []),
     ]),
     ...opsRoutes({ store, counters, now, healthz: options.role === 'worker' }),

@@ -140,6 +140,20 @@ export interface Site {
   origin: string;
   /** Read token for the jf2 API of this site (webmention.io's `token`). */
   readToken: string;
+  /** What this site sets for itself (admin API); each absent key falls back to the server's setting. */
+  settings?: SiteSettings;
+}
+
+/** Per-site overrides of the server's settings, stored with the site (the admin API sets them). */
+export interface SiteSettings {
+  /** Webmentions per minute per client address / per source host (0 = no limit): --rate-client, --rate-source. */
+  rateClient?: number;
+  rateSource?: number;
+  /** --approve: known (a domain approved once), all, none. */
+  approve?: 'known' | 'all' | 'none';
+  /** --allow-domain / --block-domain. */
+  allowDomains?: string[];
+  blockDomains?: string[];
 }
 
 /**
@@ -150,10 +164,23 @@ export interface ReceiverStore {
   sites(): Promise<Site[]>;
   /** Adds the site if missing (with a fresh read token) and returns it. */
   ensureSite(origin: string): Promise<Site>;
+  site(origin: string): Promise<Site | undefined>;
+  /** Adds the site if missing, and sets its settings (replacing the ones it had). */
+  putSite(origin: string, settings: SiteSettings): Promise<Site>;
+  /** A fresh read token: the old one is refused from now on. Undefined when there is no such site. */
+  rotateToken(origin: string): Promise<Site | undefined>;
+  /**
+   * Removes the site: it is no longer received for nor read. Its mentions are kept (re-adding the origin serves
+   * them again, with a new token); its waiting jobs are dead-lettered. False when there was no such site.
+   */
+  removeSite(origin: string, now: Date): Promise<boolean>;
 
   /** Durable before it resolves: the 202 goes out after this. Returns the job (its id is the status URL's). */
   enqueue(received: Received): Promise<Job>;
-  /** Takes the oldest due job, leasing it until now + leaseMs; a job whose lease ended is taken again. */
+  /**
+   * Takes a due job, leasing it until now + leaseMs; a job whose lease ended is taken again. Round-robin by site:
+   * the oldest due job of the site served longest ago, so one site's flood does not starve another.
+   */
   claim(worker: string, now: Date, leaseMs: number): Promise<Job | undefined>;
   /** Stores the verification: upserts the mention (one row per site+source+target) or marks it deleted; ends the job. */
   complete(jobId: number, verification: Verification, now: Date): Promise<Mention | undefined>;

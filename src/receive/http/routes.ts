@@ -2,17 +2,18 @@
 // from it by changing the host in its <link> tags: /<domain>/webmention, /<domain>/xmlrpc, /<domain>/trackback.
 import { acceptWebmention, badRequest } from '../accept/webmention.ts';
 import { clientKey } from '../accept/limits.ts';
-import type { RateLimiter } from '../accept/limits.ts';
+import type { SiteDirectory } from '../sites.ts';
 import type { HttpAnswer, Job, ReceiverRequest, ReceiverStore } from '../types.ts';
 import type { Route } from './server.ts';
 
 export interface RouteContext {
   store: ReceiverStore;
-  /** The configured origins. */
+  /** The configured origins (--site): the short /webmention path is for the one site configured alone. */
   sites: readonly string[];
+  /** The origins received for now (configured or added by the admin API), and each one's limits. */
+  directory: SiteDirectory;
   /** Called after a job is durably queued: wakes an idle worker. */
   queued: () => void;
-  limits: { client: RateLimiter; source: RateLimiter };
   maxQueue: number;
   now: () => Date;
 }
@@ -30,22 +31,33 @@ export function receiverRoutes(context: RouteContext): Route[] {
   const routes: Route[] = [
     { method: 'GET', path: /^\/healthz$/, handle: () => json(200, { ok: true }) },
     { method: 'GET', path: /^\/status\/(\d{1,15})$/, handle: (_req, [id]) => jobStatus(context.store, Number(id)) },
-    { method: 'POST', path: /^\/([^/]+)\/webmention$/, handle: (req, [domain]) => webmention(sitesFor(context.sites, domain ?? ''))(req) },
+    {
+      method: 'POST', path: /^\/([^/]+)\/webmention$/,
+      handle: async (req, [domain]) => webmention(sitesFor(await context.directory.origins(), domain ?? ''))(req),
+    },
     // POST /<domain>/xmlrpc (Pingback) and /<domain>/trackback (TrackBack) answer synchronously: ./sync-routes.ts.
   ];
   // The short path is unambiguous only when there is one site (webmention.io has no such path; many receivers do).
-  if (context.sites.length === 1) routes.push({ method: 'POST', path: /^\/webmention$/, handle: webmention(context.sites) });
+  // (While the admin API has not removed it.)
+  if (context.sites.length === 1) {
+    routes.push({
+      method: 'POST', path: /^\/webmention$/,
+      handle: async (req) => webmention((await context.directory.origins()).filter((origin) => context.sites.includes(origin)))(req),
+    });
+  }
   return routes;
 }
 
 async function receiveWebmention(req: ReceiverRequest, sites: readonly string[], context: RouteContext): Promise<HttpAnswer> {
-  if (sites.length === 0) return badRequest('no site is received for at this path', 404);
+  if (sites[0] === undefined) return badRequest('no site is received for at this path', 404);
   const now = context.now();
-  const byClient = context.limits.client.take(clientKey(req.clientAddress), now.getTime());
+  // Two sites on one host (http and https) share the first one's limits.
+  const limits = await context.directory.limits(sites[0]);
+  const byClient = limits.client.take(clientKey(req.clientAddress), now.getTime());
   if (!byClient.ok) return tooMany(429, byClient.retryAfterSeconds, 'too many requests from your address');
   const claim = acceptWebmention(req, { sites, now });
   if (!claim.ok) return claim.answer;
-  const bySource = context.limits.source.take(new URL(claim.received.source).hostname, now.getTime());
+  const bySource = limits.source.take(new URL(claim.received.source).hostname, now.getTime());
   if (!bySource.ok) return tooMany(429, bySource.retryAfterSeconds, 'too many webmentions from this source host');
   // A bounded queue: under a flood, say "later" rather than let the disk and the backlog grow without end.
   if (await context.store.queueDepth() >= context.maxQueue) return tooMany(503, 60, 'the verification queue is full');

@@ -45,10 +45,11 @@ async function receive(
   protocol: 'pingback' | 'trackback',
   answer: (received: Received, result: Awaited<ReturnType<JobWaiters['wait']>>) => HttpAnswer,
 ): Promise<HttpAnswer> {
-  const sites = sitesFor(context.sites, domain);
-  if (sites.length === 0) return plain(404, 'no site is received for at this path');
+  const sites = sitesFor(await context.directory.origins(), domain);
+  if (sites[0] === undefined) return plain(404, 'no site is received for at this path');
   const now = context.now();
-  const byClient = context.limits.client.take(req.clientAddress, now.getTime());
+  const limits = await context.directory.limits(sites[0]);
+  const byClient = limits.client.take(req.clientAddress, now.getTime());
   if (!byClient.ok) return plain(429, 'too many requests from your address', byClient.retryAfterSeconds);
   // With two sites on one host (http and https), the one the target belongs to.
   let claim: PingbackAccept | undefined;
@@ -58,7 +59,7 @@ async function receive(
   }
   if (claim === undefined || !claim.ok) return claim?.answer ?? plain(404, 'no site is received for at this path');
   const { received } = claim;
-  const bySource = context.limits.source.take(new URL(received.source).hostname, now.getTime());
+  const bySource = limits.source.take(new URL(received.source).hostname, now.getTime());
   if (!bySource.ok) return plain(429, `too many ${protocol}s from this source host`, bySource.retryAfterSeconds);
   if (await context.store.queueDepth() >= context.maxQueue) return plain(503, 'the verification queue is full', 60);
   const job = await context.store.enqueue(received);

@@ -27,13 +27,15 @@ export async function moderateVerified(store: ReceiverStore, rules: ModerationRu
  */
 export function moderatedStore(
   store: ReceiverStore,
-  rules: ModerationRules,
+  /** The rules, or each site's (its own settings over the server's: ../sites.ts). */
+  rules: ModerationRules | ((site: string) => Promise<ModerationRules>),
   onApproved: (mention: Mention) => void = () => {},
 ): ReceiverStore {
   const complete: ReceiverStore['complete'] = async (jobId, verification, now) => {
     const stored = await store.complete(jobId, verification, now);
     if (!stored || !verification.ok) return stored;
-    const moderated = await moderateVerified(store, rules, stored, now);
+    const siteRules = typeof rules === 'function' ? await rules(stored.site) : rules;
+    const moderated = await moderateVerified(store, siteRules, stored, now);
     if (moderated.newlyApproved) onApproved(moderated.mention);
     return moderated.mention;
   };

@@ -61,6 +61,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('mentions_site_host').on('mentions').columns(['site', 'source_host', 'status']).execute();
       },
     },
+    // Multi-tenant (issue 13): per-site settings, and claim()'s round-robin turn per site.
+    '0002_sites': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('sites').addColumn('settings', 'text').execute();
+        await db.schema.alterTable('sites').addColumn('last_claim', 'bigint').execute();
+        // claim() joins a site's due jobs; removeSite() finds a site's waiting jobs.
+        await db.schema.createIndex('jobs_site_due').on('jobs').columns(['site', 'state', 'not_before']).execute();
+      },
+    },
   };
 }
 

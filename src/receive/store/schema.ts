@@ -7,6 +7,10 @@ export interface SitesTable {
   origin: string;
   read_token: string;
   created_at: string;
+  /** SiteSettings as JSON, or null (migration 0002). */
+  settings: string | null;
+  /** When a worker last took one of its jobs, as a turn number (claim()'s round-robin; migration 0002). */
+  last_claim: number | string | null; // bigint: Postgres's driver returns it as text
 }
 
 export interface JobsTable {

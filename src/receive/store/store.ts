@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import type { Job, Mention, MentionQuery, MentionStatus, QueueStats, Received, ReceiverStore, Site, Verification } from '../types.ts';
-import type { JobsTable, MentionsTable, ReceiverDb } from './schema.ts';
+import type { Job, Mention, MentionQuery, MentionStatus, QueueStats, Received, ReceiverStore, Site, SiteSettings, Verification } from '../types.ts';
+import type { JobsTable, MentionsTable, ReceiverDb, SitesTable } from './schema.ts';
 
 export interface StoreOptions {
   /** A job is dead-lettered when it fails (retryably, or by losing its worker) this many times. */
@@ -30,16 +30,46 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
   return {
     async sites() {
       const rows = await db.selectFrom('sites').selectAll().orderBy('origin').execute();
-      return rows.map((row): Site => ({ origin: row.origin, readToken: row.read_token }));
+      return rows.map(toSite);
     },
 
     async ensureSite(origin) {
       await db.insertInto('sites')
-        .values({ origin, read_token: randomBytes(24).toString('base64url'), created_at: iso(new Date()) })
+        .values({ origin, read_token: newToken(), created_at: iso(new Date()), settings: null, last_claim: null })
         .onConflict((oc) => oc.column('origin').doNothing())
         .execute();
       const row = await db.selectFrom('sites').selectAll().where('origin', '=', origin).executeTakeFirstOrThrow();
-      return { origin: row.origin, readToken: row.read_token };
+      return toSite(row);
+    },
+
+    async site(origin) {
+      const row = await db.selectFrom('sites').selectAll().where('origin', '=', origin).executeTakeFirst();
+      return row ? toSite(row) : undefined;
+    },
+
+    async putSite(origin, settings) {
+      const row = await db.insertInto('sites')
+        .values({ origin, read_token: newToken(), created_at: iso(new Date()), settings: JSON.stringify(settings), last_claim: null })
+        .onConflict((oc) => oc.column('origin').doUpdateSet((eb) => ({ settings: eb.ref('excluded.settings') })))
+        .returningAll().executeTakeFirstOrThrow();
+      return toSite(row);
+    },
+
+    async rotateToken(origin) {
+      const row = await db.updateTable('sites').set({ read_token: newToken() }).where('origin', '=', origin)
+        .returningAll().executeTakeFirst();
+      return row ? toSite(row) : undefined;
+    },
+
+    async removeSite(origin, now) {
+      return db.transaction().execute(async (tx) => {
+        const removed = await tx.deleteFrom('sites').where('origin', '=', origin).returning('origin').executeTakeFirst();
+        if (!removed) return false;
+        // Nobody reads its mentions any more, so its waiting claims are not verified: dead-lettered, with why.
+        await tx.updateTable('jobs').set({ state: 'dead', last_error: 'its site was removed', lease_owner: null, updated_at: iso(now) })
+          .where('site', '=', origin).where('state', 'in', [...WAITING]).execute();
+        return true;
+      });
     },
 
     async enqueue(received) {
@@ -70,12 +100,14 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
         .set({ state: 'dead', last_error: `its worker stopped answering ${options.maxAttempts} times (lease expired)`, lease_owner: null, updated_at: nowIso })
         .where('state', '=', 'running').where('not_before', '<=', nowIso).where('attempts', '>=', options.maxAttempts)
         .execute();
-      // One statement takes the oldest due job (queued and past its backoff, or running with its lease over):
-      // two workers can never both take it. On Postgres the subquery gets FOR UPDATE SKIP LOCKED.
-      let due = db.selectFrom('jobs').select('id')
-        .where('state', 'in', [...WAITING]).where('not_before', '<=', nowIso)
-        .orderBy('id').limit(1);
-      if (options.dialect === 'postgres') due = due.forUpdate().skipLocked();
+      // One statement takes a due job (queued and past its backoff, or running with its lease over): two workers
+      // can never both take it. Fair by site: the oldest due job of the site whose turn (last_claim) is the oldest,
+      // so 10 claims of site B queued after 1,000 of site A are taken alternately with A's, not after them.
+      // On Postgres the subquery gets FOR UPDATE OF jobs SKIP LOCKED (a busy worker's row is skipped, not waited on).
+      let due = db.selectFrom('jobs').leftJoin('sites', 'sites.origin', 'jobs.site').select('jobs.id')
+        .where('jobs.state', 'in', [...WAITING]).where('jobs.not_before', '<=', nowIso)
+        .orderBy(sql`coalesce(sites.last_claim, 0)`).orderBy('jobs.id').limit(1);
+      if (options.dialect === 'postgres') due = due.forUpdate(['jobs']).skipLocked();
       const row = await db.updateTable('jobs')
         .set((eb) => ({
           state: 'running', attempts: eb('attempts', '+', 1), not_before: iso(new Date(now.getTime() + leaseMs)),
@@ -83,6 +115,13 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
         }))
         .where('id', '=', due)
         .returningAll().executeTakeFirst();
+      // The site's turn goes to the back of the line. A separate statement: should it be lost (a crash in between),
+      // only the order of the next claims is off, never a job. Two Postgres workers may draw the same turn: a tie.
+      if (row) {
+        await db.updateTable('sites')
+          .set({ last_claim: sql<number>`(select coalesce(max(s.last_claim), 0) + 1 from sites as s)` })
+          .where('origin', '=', row.site).execute();
+      }
       return row ? toJob(row) : undefined;
     },
 
@@ -196,6 +235,14 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
       options.onClose?.();
     },
   };
+}
+
+function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function toSite(row: Selectable<SitesTable>): Site {
+  return { origin: row.origin, readToken: row.read_token, ...(row.settings ? { settings: JSON.parse(row.settings) as SiteSettings } : {}) };
 }
 
 function mentionValues(received: Received, v: Extract<Verification, { ok: true }>, nowIso: string) {

@@ -1,0 +1,80 @@
+// The sites a receiver serves, and each one's settings resolved against the server's: the configured origins
+// (--site) and those the admin API added, read from the store. Another `serve` process on the same Postgres may add
+// or remove a site at any time, so the list is read again after a short while (ttlMs): a new site is received for
+// within that time everywhere, at once in the process that added it (forget()).
+import { createRateLimiter } from './accept/limits.ts';
+import type { RateLimiter } from './accept/limits.ts';
+import { rulesFrom } from './moderate/index.ts';
+import type { ModerationRules } from './moderate/index.ts';
+import type { ReceiverStore, Site, SiteSettings } from './types.ts';
+
+export interface ServerSettings {
+  rateClient: number;
+  rateSource: number;
+  approve: 'known' | 'all' | 'none';
+  allowDomains: readonly string[];
+  blockDomains: readonly string[];
+}
+
+export interface SiteDirectory {
+  /** The origins received for now. */
+  origins(): Promise<string[]>;
+  /** The site's settings over the server's (a site without its own settings shares the server's limiters). */
+  limits(origin: string): Promise<{ client: RateLimiter; source: RateLimiter }>;
+  rules(origin: string): Promise<ModerationRules>;
+  /** Reads the store again on next use (this process changed the sites). */
+  forget(): void;
+}
+
+/** How long a list of sites is used before the store is read again. */
+export const SITES_TTL_MS = 5_000;
+
+export function createSiteDirectory(store: ReceiverStore, server: ServerSettings, clock: () => number, ttlMs = SITES_TTL_MS): SiteDirectory {
+  let cached: { at: number; sites: Promise<Map<string, Site>> } | undefined;
+  const shared = { client: createRateLimiter(server.rateClient), source: createRateLimiter(server.rateSource) };
+  // A site's own limiters, kept while its limits stay the same (a change starts them afresh).
+  const own = new Map<string, { key: string; client: RateLimiter; source: RateLimiter }>();
+
+  function sites(): Promise<Map<string, Site>> {
+    const now = clock();
+    if (!cached || now - cached.at >= ttlMs) {
+      const reading = store.sites().then((list) => new Map(list.map((site) => [site.origin, site])));
+      // A failed read is not cached: the next request tries again.
+      reading.catch(() => (cached = undefined));
+      cached = { at: now, sites: reading };
+    }
+    return cached.sites;
+  }
+
+  const settingsOf = async (origin: string): Promise<SiteSettings> => (await sites()).get(origin)?.settings ?? {};
+
+  return {
+    async origins() {
+      return [...(await sites()).keys()];
+    },
+    async limits(origin) {
+      const settings = await settingsOf(origin);
+      if (settings.rateClient === undefined && settings.rateSource === undefined) return shared;
+      const rateClient = settings.rateClient ?? server.rateClient;
+      const rateSource = settings.rateSource ?? server.rateSource;
+      const key = `${rateClient}/${rateSource}`;
+      let limiters = own.get(origin);
+      if (limiters?.key !== key) {
+        limiters = { key, client: createRateLimiter(rateClient), source: createRateLimiter(rateSource) };
+        own.set(origin, limiters);
+      }
+      return limiters;
+    },
+    async rules(origin) {
+      const settings = await settingsOf(origin);
+      return rulesFrom({
+        approve: settings.approve ?? server.approve,
+        allowDomains: settings.allowDomains ?? server.allowDomains,
+        blockDomains: settings.blockDomains ?? server.blockDomains,
+      });
+    },
+    forget() {
+      cached = undefined;
+    },
+  };
+}
