@@ -9,7 +9,7 @@ export const OPTION_KEYS = [
   'contact', 'deletes', 'markExisting', 'since', 'arxivListing', 'connectTo', 'checkLive', 'hosts', 'maxHostWait',
   // linkback serve
   'sites', 'port', 'host', 'db', 'database', 'role', 'trustProxy', 'verifyWorkers', 'verifyTimeout', 'maxAttempts', 'maxQueue', 'maxBody',
-  'rateClient', 'rateSource', 'adminToken', 'publicUrl', 'approve', 'allowDomains', 'blockDomains', 'webhook',
+  'rateClient', 'rateSource', 'adminToken', 'publicUrl', 'approve', 'allowDomains', 'blockDomains', 'blockAction', 'webhook',
   'webhookSecret', 'readToken',
 ] as const;
 

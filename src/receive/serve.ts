@@ -22,7 +22,7 @@ import type { Mention, ReceiverStore } from './types.ts';
 export type ReceiverOptions = Pick<Options,
   | 'sites' | 'port' | 'host' | 'db' | 'database' | 'role' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
   | 'maxBody' | 'rateClient' | 'rateSource' | 'allowPrivate' | 'timeout' | 'connectTimeout' | 'contact' | 'connectTo'
-  | 'adminToken' | 'publicUrl' | 'approve' | 'allowDomains' | 'blockDomains' | 'webhook' | 'webhookSecret'>;
+  | 'adminToken' | 'publicUrl' | 'approve' | 'allowDomains' | 'blockDomains' | 'blockAction' | 'webhook' | 'webhookSecret'>;
 
 export interface ReceiverDeps {
   /** Default: the Postgres database at `options.database` when given, else the SQLite file at `options.db`. */
@@ -84,7 +84,8 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     if (webhook) void webhook.notify(mention).then((result) => deps.onWebhook?.(result));
   };
   // The workers store verifications through this: each verified mention is moderated by the rules.
-  const store = moderatedStore(opened, rulesFrom(options), onApproved);
+  const rules = rulesFrom(options);
+  const store = moderatedStore(opened, rules, onApproved);
   // Loaded here, not at the top: the parsers and the sanitiser are for serve only, not every command's cold start.
   const verifySource = deps.verify ? undefined : (await import('./verify/index.ts')).verifySource;
   const verify: Verifier = deps.verify ?? ((received, signal) => verifySource!(received, { client: client!, signal }));
@@ -110,7 +111,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     },
   });
   const context = {
-    store, sites: options.sites, maxQueue: options.maxQueue, now,
+    store, sites: options.sites, maxQueue: options.maxQueue, now, rules,
     queued: () => {
       counters.accepted++;
       workers.wake();

@@ -3,7 +3,9 @@
 import { acceptWebmention, badRequest } from '../accept/webmention.ts';
 import { clientKey } from '../accept/limits.ts';
 import type { RateLimiter } from '../accept/limits.ts';
-import type { HttpAnswer, Job, ReceiverRequest, ReceiverStore } from '../types.ts';
+import { screen, sourceDomain } from '../moderate/index.ts';
+import type { ModerationRules } from '../moderate/index.ts';
+import type { HttpAnswer, Job, Received, ReceiverRequest, ReceiverStore } from '../types.ts';
 import type { Route } from './server.ts';
 
 export interface RouteContext {
@@ -15,6 +17,13 @@ export interface RouteContext {
   limits: { client: RateLimiter; source: RateLimiter };
   maxQueue: number;
   now: () => Date;
+  /** The moderation rules: a blocked source domain is refused at accept when they say so (screen()). */
+  rules: ModerationRules;
+}
+
+/** Why a claim is refused before it is queued (its source domain is blocked), or undefined. */
+export function blockedReason(received: Pick<Received, 'source'>, rules: ModerationRules): string | undefined {
+  return screen(received, rules) === 'refuse' ? `the source domain ${sourceDomain(received.source)} is blocked on this site` : undefined;
 }
 
 /** The site whose host (with port, if any) is the `<domain>` path segment. */
@@ -45,6 +54,8 @@ async function receiveWebmention(req: ReceiverRequest, sites: readonly string[],
   if (!byClient.ok) return tooMany(429, byClient.retryAfterSeconds, 'too many requests from your address');
   const claim = acceptWebmention(req, { sites, now });
   if (!claim.ok) return claim.answer;
+  const blocked = blockedReason(claim.received, context.rules);
+  if (blocked !== undefined) return badRequest(blocked);
   const bySource = context.limits.source.take(new URL(claim.received.source).hostname, now.getTime());
   if (!bySource.ok) return tooMany(429, bySource.retryAfterSeconds, 'too many webmentions from this source host');
   // A bounded queue: under a flood, say "later" rather than let the disk and the backlog grow without end.
