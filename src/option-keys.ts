@@ -10,7 +10,7 @@ export const OPTION_KEYS = [
   'archive', 'archiveEndpoint',
   // linkback serve
   'sites', 'port', 'host', 'db', 'database', 'role', 'trustProxy', 'verifyWorkers', 'verifyTimeout', 'maxAttempts', 'maxQueue', 'maxBody',
-  'rateClient', 'rateSource', 'adminToken', 'publicUrl', 'approve', 'allowDomains', 'blockDomains', 'webhook',
+  'rateClient', 'rateSource', 'adminToken', 'publicUrl', 'approve', 'allowDomains', 'blockDomains', 'blockAction', 'webhook',
   'webhookSecret', 'readToken',
 ] as const;
 

@@ -193,6 +193,8 @@ export const optionsSchema = z
     /** Source domains always approved / always spam; a domain covers its subdomains. */
     allowDomains: z.array(z.string().min(1)).default([]),
     blockDomains: z.array(z.string().min(1)).default([]),
+    /** What a blocked domain gets: refused at accept (nothing queued or fetched), or accepted and filed as spam. */
+    blockAction: z.enum(['refuse', 'spam']).default('refuse'),
     /** POSTed (JSON, webmention.io's callback payload) for each newly approved mention: a static host's build hook. */
     webhook: httpUrl.optional(),
     /** Sent as `secret` in the webhook's body. */

@@ -5,6 +5,9 @@ import type { Command } from 'commander';
 import { LinkbackError } from '../errors.ts';
 import { createClientFor } from '../net/client.ts';
 import { parseSettings } from '../options.ts';
+import type { Options } from '../options.ts';
+import { databaseLabel } from '../receive/serve.ts';
+import type { ReceiverStore } from '../receive/types.ts';
 import { feedFromApi, feedFromStore, writeFeed } from '../receive/publish/export.ts';
 import type { Jf2Feed } from '../receive/publish/jf2.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
@@ -23,7 +26,7 @@ export function mentionsCommand(program: Command, io: CliIo, done: (code: number
   const attributes = addSettingFlags(command, 'mentions');
   addOutputFlags(command, { quiet: false })
     .addHelpText('after', `
-Without --from, reads the database (--db, as \`serve\`); with --from, pages through <url>/api/mentions.jf2 with
+Without --from, reads the database (--db or --database postgres://…, as \`serve\`); with --from, pages through <url>/api/mentions.jf2 with
 --token (or LINKBACK_READ_TOKEN): a site's read token, or the admin token. Only approved mentions are exported.
 Exit code: 0 written; 1 the remote API could not be read; 2 usage; 3 the database or the file cannot be used.
 
@@ -46,7 +49,7 @@ Examples:
           await client.close();
         }
       } else {
-        feed = await fromDatabase(options.db, options.maxAttempts, domain);
+        feed = await fromDatabase(options, domain);
       }
       await writeFeed(parsed.out as string, feed);
       if (parsed.json) io.stdout.write(`${JSON.stringify({ out: parsed.out, mentions: feed.children.length })}\n`);
@@ -56,14 +59,24 @@ Examples:
   return mentions;
 }
 
-async function fromDatabase(db: string, maxAttempts: number, domain: string | undefined): Promise<Jf2Feed> {
+/** The store `serve` uses with these settings: the Postgres database when --database is given, else the SQLite file. */
+async function openStore(options: Pick<Options, 'db' | 'database' | 'maxAttempts'>): Promise<ReceiverStore> {
+  if (options.database !== null) {
+    const { openPostgresStore } = await import('../receive/store/postgres.ts');
+    // One query at a time: a pool of one connection.
+    return openPostgresStore({ url: options.database, maxAttempts: options.maxAttempts, poolSize: 1 });
+  }
   // Opening would create an empty database: a wrong path must say so, not export nothing.
-  if (!existsSync(db)) throw new LinkbackError('DB_UNUSABLE', `no mentions database at ${db} (set --db, or run the export where \`linkback serve\` runs, or use --from)`);
+  if (!existsSync(options.db)) throw new LinkbackError('DB_UNUSABLE', `no mentions database at ${options.db} (set --db or --database, or run the export where \`linkback serve\` runs, or use --from)`);
   const { openSqliteStore } = await import('../receive/store/sqlite.ts');
-  const store = await openSqliteStore({ file: db, maxAttempts });
+  return openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
+}
+
+async function fromDatabase(options: Pick<Options, 'db' | 'database' | 'maxAttempts'>, domain: string | undefined): Promise<Jf2Feed> {
+  const store = await openStore(options);
   try {
     const sites = (await store.sites()).filter((site) => domain === undefined || new URL(site.origin).hostname === domain);
-    if (domain !== undefined && sites.length === 0) throw new LinkbackError('USAGE', `no site ${domain} in ${db}`);
+    if (domain !== undefined && sites.length === 0) throw new LinkbackError('USAGE', `no site ${domain} in ${await databaseLabel(options)}`);
     return await feedFromStore(store, sites.map((site) => site.origin));
   } finally {
     await store.close();

@@ -21,7 +21,7 @@ import type { Mention, ReceiverStore } from './types.ts';
 export type ReceiverOptions = Pick<Options,
   | 'sites' | 'port' | 'host' | 'db' | 'database' | 'role' | 'trustProxy' | 'verifyWorkers' | 'verifyTimeout' | 'maxAttempts' | 'maxQueue'
   | 'maxBody' | 'rateClient' | 'rateSource' | 'allowPrivate' | 'timeout' | 'connectTimeout' | 'contact' | 'connectTo'
-  | 'adminToken' | 'publicUrl' | 'approve' | 'allowDomains' | 'blockDomains' | 'webhook' | 'webhookSecret'>;
+  | 'adminToken' | 'publicUrl' | 'approve' | 'allowDomains' | 'blockDomains' | 'blockAction' | 'webhook' | 'webhookSecret'>;
 
 export interface ReceiverDeps {
   /** Default: the Postgres database at `options.database` when given, else the SQLite file at `options.db`. */

@@ -3,7 +3,9 @@
 import { acceptWebmention, badRequest } from '../accept/webmention.ts';
 import { clientKey } from '../accept/limits.ts';
 import type { SiteDirectory } from '../sites.ts';
-import type { HttpAnswer, Job, ReceiverRequest, ReceiverStore } from '../types.ts';
+import { screen, sourceDomain } from '../moderate/index.ts';
+import type { ModerationRules } from '../moderate/index.ts';
+import type { HttpAnswer, Job, Received, ReceiverRequest, ReceiverStore } from '../types.ts';
 import type { Route } from './server.ts';
 
 export interface RouteContext {
@@ -16,6 +18,11 @@ export interface RouteContext {
   queued: () => void;
   maxQueue: number;
   now: () => Date;
+}
+
+/** Why a claim is refused before it is queued (its source domain is blocked), or undefined. */
+export function blockedReason(received: Pick<Received, 'source'>, rules: ModerationRules): string | undefined {
+  return screen(received, rules) === 'refuse' ? `the source domain ${sourceDomain(received.source)} is blocked on this site` : undefined;
 }
 
 /** The site whose host (with port, if any) is the `<domain>` path segment. */
@@ -57,6 +64,9 @@ async function receiveWebmention(req: ReceiverRequest, sites: readonly string[],
   if (!byClient.ok) return tooMany(429, byClient.retryAfterSeconds, 'too many requests from your address');
   const claim = acceptWebmention(req, { sites, now });
   if (!claim.ok) return claim.answer;
+  // A blocked source domain (the site's rules over the server's) is refused before anything is queued or fetched.
+  const blocked = blockedReason(claim.received, await context.directory.rules(sites[0]));
+  if (blocked !== undefined) return badRequest(blocked);
   const bySource = limits.source.take(new URL(claim.received.source).hostname, now.getTime());
   if (!bySource.ok) return tooMany(429, bySource.retryAfterSeconds, 'too many webmentions from this source host');
   // A bounded queue: under a flood, say "later" rather than let the disk and the backlog grow without end.

@@ -1,13 +1,13 @@
 // The routes of the two synchronous protocols: POST /<domain>/xmlrpc (Pingback) and POST /<domain>/trackback
 // (TrackBack, `?target=` or a path). Same limits as webmention (per client, per source host, a bounded queue) and
 // the same durable enqueue; then the request waits for its job's verdict up to the protocol's deadline.
-import { acceptPingback, pingbackAnswer } from '../accept/pingback.ts';
+import { acceptPingback, FAULT, pingbackAnswer, pingbackFault } from '../accept/pingback.ts';
 import type { PingbackAccept } from '../accept/pingback.ts';
-import { acceptTrackback, trackbackAnswer } from '../accept/trackback.ts';
+import { acceptTrackback, trackbackAnswer, trackbackError } from '../accept/trackback.ts';
 import type { JobWaiters } from '../accept/waiters.ts';
 import type { HttpAnswer, Received, ReceiverRequest } from '../types.ts';
 import type { RouteContext } from './routes.ts';
-import { sitesFor } from './routes.ts';
+import { blockedReason, sitesFor } from './routes.ts';
 import type { Route } from './server.ts';
 
 /** How long a request waits for its verdict: under the senders' own timeouts (WordPress: 3 s for a pingback, 10 s for a trackback). */
@@ -27,12 +27,13 @@ export function syncRoutes(context: SyncContext): Route[] {
       method: 'POST',
       path: /^\/([^/]+)\/xmlrpc$/,
       handle: (req, [domain]) => receive(req, domain ?? '', acceptPingback, context, 'pingback',
-        (received, result) => pingbackAnswer(received, result)),
+        (received, result) => pingbackAnswer(received, result), (reason) => pingbackFault(FAULT.accessDenied, reason)),
     },
     {
       method: 'POST',
       path: /^\/([^/]+)\/trackback(?:\/.*)?$/,
-      handle: (req, [domain]) => receive(req, domain ?? '', acceptTrackback, context, 'trackback', (_received, result) => trackbackAnswer(result)),
+      handle: (req, [domain]) => receive(req, domain ?? '', acceptTrackback, context, 'trackback',
+        (_received, result) => trackbackAnswer(result), (reason) => trackbackError(reason)),
     },
   ];
 }
@@ -44,6 +45,7 @@ async function receive(
   context: SyncContext,
   protocol: 'pingback' | 'trackback',
   answer: (received: Received, result: Awaited<ReturnType<JobWaiters['wait']>>) => HttpAnswer,
+  refuse: (reason: string) => HttpAnswer,
 ): Promise<HttpAnswer> {
   const sites = sitesFor(await context.directory.origins(), domain);
   if (sites[0] === undefined) return plain(404, 'no site is received for at this path');
@@ -59,6 +61,8 @@ async function receive(
   }
   if (claim === undefined || !claim.ok) return claim?.answer ?? plain(404, 'no site is received for at this path');
   const { received } = claim;
+  const blocked = blockedReason(received, await context.directory.rules(claim.received.site));
+  if (blocked !== undefined) return refuse(blocked);
   const bySource = limits.source.take(new URL(received.source).hostname, now.getTime());
   if (!bySource.ok) return plain(429, `too many ${protocol}s from this source host`, bySource.retryAfterSeconds);
   if (await context.store.queueDepth() >= context.maxQueue) return plain(503, 'the verification queue is full', 60);

@@ -96,12 +96,14 @@ export function newlyApproved(before: MentionStatus | undefined, after: MentionS
   return after === 'approved' && before !== 'approved';
 }
 
-/** The rules from the settings (`approve`, `allowDomains`, `blockDomains`). */
-export function rulesFrom(settings: { approve: 'known' | 'all' | 'none'; allowDomains: readonly string[]; blockDomains: readonly string[] }): ModerationRules {
+/** The rules from the settings (`approve`, `allowDomains`, `blockDomains`, `blockAction`). */
+export function rulesFrom(settings: {
+  approve: 'known' | 'all' | 'none'; allowDomains: readonly string[]; blockDomains: readonly string[]; blockAction?: 'refuse' | 'spam';
+}): ModerationRules {
   return {
     allow: settings.allowDomains,
     block: settings.blockDomains,
-    blockAction: 'spam',
+    blockAction: settings.blockAction ?? 'refuse',
     approveKnownDomains: settings.approve !== 'none',
     defaultStatus: settings.approve === 'all' ? 'approved' : 'pending',
   };

@@ -43,7 +43,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Rece
     // when it returns, so an acknowledged (202) webmention survives even a power cut, not only a killed process.
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = FULL');
-    handle.pragma('busy_timeout = 5000');
+    // Another process writing the file (serve --role web and worker, `mentions export`): wait for its lock rather
+    // than fail; each transaction holds it for milliseconds, so 30 s is only reached by a stuck process.
+    handle.pragma('busy_timeout = 30000');
   } catch (cause) {
     throw new LinkbackError('DB_UNUSABLE', `cannot open the mentions database ${options.file}: ${(cause as Error).message}`, { cause });
   }

@@ -22,6 +22,30 @@ const WAITING = ['queued', 'running'] as const;
 export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions): ReceiverStore {
   const iso = (date: Date) => date.toISOString();
 
+  /**
+   * A read-then-write transaction. SQLite's default BEGIN is deferred: it reads under a shared lock and asks for the
+   * write lock at its first write, and when another process committed in between, that upgrade fails at once with
+   * SQLITE_BUSY ("database is locked": busy_timeout cannot help a snapshot that is already stale). BEGIN IMMEDIATE
+   * takes the write lock up front, waiting up to busy_timeout for it, so several processes can share one file.
+   * Postgres keeps Kysely's transaction (its row locks are taken where the statements say FOR UPDATE).
+   */
+  async function writing<T>(work: (tx: Kysely<ReceiverDb>) => Promise<T>): Promise<T> {
+    if (options.dialect === 'postgres') return db.transaction().execute(work);
+    // One connection for the whole transaction (Kysely's SQLite driver lends its only one, and others wait).
+    return db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await work(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        // SQLite may have rolled back by itself (a full disk): "no transaction is active" must not hide the cause.
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
   async function mention(id: number): Promise<Mention | undefined> {
     const row = await db.selectFrom('mentions').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toMention(row) : undefined;
@@ -73,7 +97,7 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
     },
 
     async enqueue(received) {
-      return db.transaction().execute(async (tx) => {
+      return writing(async (tx) => {
         // A repeat of a claim nobody has taken yet is the same work: the newer claim replaces it (a flood of
         // resends of one source costs one verification), and the sender gets the same status URL.
         const waiting = await tx.selectFrom('jobs').select('id')
@@ -127,7 +151,7 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
 
     async complete(jobId, verification, now) {
       const nowIso = iso(now);
-      const id = await db.transaction().execute(async (tx) => {
+      const id = await writing(async (tx) => {
         let taking = tx.selectFrom('jobs').selectAll().where('id', '=', jobId);
         // Postgres: a second worker finishing the same job (its lease ran out) waits here and then sees it done.
         if (options.dialect === 'postgres') taking = taking.forUpdate();
