@@ -15,6 +15,7 @@ import type { Section } from './lib/report.ts';
 import { coldBenchmark } from './cold.ts';
 import { dryBenchmark } from './dry.ts';
 import { networkBenchmarks } from './network.ts';
+import { receiveBenchmarks } from './receive.ts';
 import { receiveServerBenchmark, receiveVerifyBenchmark } from './receive-verify.ts';
 import { scanBenchmark } from './scan.ts';
 import { versusBenchmark } from './versus.ts';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section[]>> = {
   cold: async (ctx) => [await coldBenchmark(ctx)],
   dry: async (ctx) => [await dryBenchmark(ctx)],
   'receive-verify': async (ctx) => [await receiveVerifyBenchmark(ctx), await receiveServerBenchmark(ctx)],
+  receive: receiveBenchmarks,
 };
 const ALIASES: Record<string, string> = { incremental: 'network' };
 
@@ -38,7 +40,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --quick] [--only scan,network,incremental,versus,cold,dry,receive-verify]');
+  console.log('usage: npm run bench [-- --quick] [--only scan,network,incremental,versus,cold,dry,receive-verify,receive]');
   process.exit(0);
 }
 const selected = values.only ? [...new Set(values.only.split(',').map((s) => ALIASES[s.trim()] ?? s.trim()))] : Object.keys(BENCHMARKS);

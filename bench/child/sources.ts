@@ -57,3 +57,5 @@ process.on('message', (m: { cmd?: string }) => {
   server.closeAllConnections();
   server.close(() => process.exit(0));
 });
+// The bench that started it crashed or was killed: do not outlive it.
+process.on('disconnect', () => process.exit(0));
