@@ -92,7 +92,7 @@ test("Python's xmlrpc.client: the claim read from its request, and our answers a
   assert.equal(claims[1]?.source, 'https://cites.example.net/caf%C3%A9');
   assert.equal(claims[1]?.target, 'https://blog.example.org/%C3%BCber/');
   assert.deepEqual(said[2], { code: 0x11, string: 'The source URL does not contain a link to the target URL.' });
-  assert.equal(said[3]?.code, 0x10);
+  assert.equal(said[3]?.code, 0x32, 'no usable answer from the source: the upstream fault');
   assert.doesNotMatch(said[3]?.string ?? '', /ECONNREFUSED|10\.0\.0\.1/, 'the fetch error is not repeated to the caller');
   assert.deepEqual(said[4], { code: 0x10, string: 'The source URL does not exist.' });
   assert.equal(said[5]?.code, 0x30);

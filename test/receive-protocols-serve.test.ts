@@ -68,6 +68,10 @@ test('linkback serve: pingbacks from xmlrpc.client.ServerProxy and trackbacks fr
 
   // Six claims were queued (the off-site one was refused before): a pingback answered "received" is verified too.
   await verdicts(6);
+  // Repeats of what is registered: Pingback's fault 0x30 and TrackBack's "already a ping", nothing queued again.
+  const again = await run('python3', ['-c', PYTHON, `${serve.url}/${domain}/xmlrpc`, JSON.stringify([[`${source.origin}/links/a`, `${SITE}/post/a/`]])]);
+  assert.deepEqual(again.trim().split('\n').map((line) => (JSON.parse(line) as { code?: number }).code), [0x30], again);
+  assert.match(await trackback('b', `${source.origin}/links/b`), /<error>1<\/error>\n<message>There is already a ping from that URL for this post\.<\/message>/);
   serve.child.kill('SIGTERM');
   assert.equal(await serve.exited, 0, serve.stderr());
   const store = await openSqliteStore({ file: db, maxAttempts: 5 });

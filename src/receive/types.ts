@@ -121,6 +121,7 @@ export interface ReceiverRequest {
 export interface MentionQuery {
   site?: string;
   target?: string;
+  source?: string;
   status?: MentionStatus | MentionStatus[];
   /** Only mentions received (or updated) after this ISO time. */
   since?: string;

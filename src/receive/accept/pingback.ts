@@ -109,6 +109,8 @@ export function pingbackAnswer(received: Pick<Received, 'source' | 'target'>, re
     case 'gone':
       return pingbackFault(FAULT.sourceMissing, 'The source URL does not exist.');
     case 'fetch-failed':
+      // No usable answer from the source (timeout, 5xx): the spec's "upstream" fault, not "does not exist".
+      return pingbackFault(FAULT.upstream, 'The source URL could not be fetched.');
     case 'refused-address':
       return pingbackFault(FAULT.sourceMissing, 'The source URL could not be fetched.');
     case 'no-link':

@@ -27,13 +27,15 @@ export function syncRoutes(context: SyncContext): Route[] {
       method: 'POST',
       path: /^\/([^/]+)\/xmlrpc$/,
       handle: (req, [domain]) => receive(req, domain ?? '', acceptPingback, context, 'pingback',
-        (received, result) => pingbackAnswer(received, result), (reason) => pingbackFault(FAULT.accessDenied, reason)),
+        (received, result) => pingbackAnswer(received, result), (reason) => pingbackFault(FAULT.accessDenied, reason),
+        () => pingbackFault(FAULT.alreadyRegistered, 'The pingback has already been registered.')),
     },
     {
       method: 'POST',
       path: /^\/([^/]+)\/trackback(?:\/.*)?$/,
       handle: (req, [domain]) => receive(req, domain ?? '', acceptTrackback, context, 'trackback',
-        (_received, result) => trackbackAnswer(result), (reason) => trackbackError(reason)),
+        (_received, result) => trackbackAnswer(result), (reason) => trackbackError(reason),
+        () => trackbackError('There is already a ping from that URL for this post.')),
     },
   ];
 }
@@ -46,6 +48,7 @@ async function receive(
   protocol: 'pingback' | 'trackback',
   answer: (received: Received, result: Awaited<ReturnType<JobWaiters['wait']>>) => HttpAnswer,
   refuse: (reason: string) => HttpAnswer,
+  registered: () => HttpAnswer,
 ): Promise<HttpAnswer> {
   const sites = sitesFor(await context.directory.origins(), domain);
   if (sites[0] === undefined) return plain(404, 'no site is received for at this path');
@@ -65,6 +68,11 @@ async function receive(
   if (blocked !== undefined) return refuse(blocked);
   const bySource = limits.source.take(new URL(received.source).hostname, now.getTime());
   if (!bySource.ok) return plain(429, `too many ${protocol}s from this source host`, bySource.retryAfterSeconds);
+  // Pingback and TrackBack have no updates: a source already registered for this target is answered as such
+  // (Pingback's fault 0x30, TrackBack's wording of WordPress, which senders read as "already there") and not
+  // fetched again. A deleted one may come back.
+  const [known] = await context.store.mentions({ site: received.site, target: received.target, source: received.source, status: ['pending', 'approved', 'spam'], perPage: 1 });
+  if (known) return registered();
   if (await context.store.queueDepth() >= context.maxQueue) return plain(503, 'the verification queue is full', 60);
   const job = await context.store.enqueue(received);
   // Waiting before the workers are woken: the verdict cannot come before someone listens for it.

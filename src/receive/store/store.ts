@@ -234,6 +234,7 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
       let q = db.selectFrom('mentions').selectAll();
       if (query.site !== undefined) q = q.where('site', '=', query.site);
       if (query.target !== undefined) q = q.where('target', '=', query.target);
+      if (query.source !== undefined) q = q.where('source', '=', query.source);
       if (query.status !== undefined) q = q.where('status', 'in', Array.isArray(query.status) ? query.status : [query.status]);
       if (query.since !== undefined) q = q.where('updated_at', '>', query.since);
       q = q.orderBy('received_at', 'desc').orderBy('id', 'desc');
