@@ -14,6 +14,8 @@ export interface ServerSettings {
   approve: 'known' | 'all' | 'none';
   allowDomains: readonly string[];
   blockDomains: readonly string[];
+  /** What a blocked domain gets: refused at accept, or accepted and filed as spam (server-wide). */
+  blockAction: 'refuse' | 'spam';
 }
 
 export interface SiteDirectory {
@@ -71,6 +73,7 @@ export function createSiteDirectory(store: ReceiverStore, server: ServerSettings
         approve: settings.approve ?? server.approve,
         allowDomains: settings.allowDomains ?? server.allowDomains,
         blockDomains: settings.blockDomains ?? server.blockDomains,
+        blockAction: server.blockAction,
       });
     },
     forget() {
