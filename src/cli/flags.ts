@@ -64,7 +64,7 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   port: { flags: '--port <n>', description: `port to listen on${def('port')}`, commands: SERVE },
   host: { flags: '--host <address>', description: `address to listen on${def('host')}; behind a reverse proxy keep loopback`, commands: SERVE },
   db: { flags: '--db <file>', description: `the mentions database (SQLite)${def('db')}`, commands: [...SERVE, 'mentions'] },
-  database: { flags: '--database <url>', description: 'a Postgres database instead of the SQLite file (postgres://user:password@host:port/name), shared by several serve processes', commands: SERVE },
+  database: { flags: '--database <url>', description: 'a Postgres database instead of the SQLite file (postgres://user:password@host:port/name), shared by several serve processes', commands: [...SERVE, 'mentions'] },
   role: { flags: '--role <role>', description: `all: accept and verify; web: accept and queue only; worker: verify only (with --database, processes scale apart)${def('role')}`, commands: SERVE },
   trustProxy: { flags: '--trust-proxy', description: 'take the client address from X-Forwarded-For (only behind your own reverse proxy)', commands: SERVE },
   verifyWorkers: { flags: '--verify-workers <n>', description: `verifications at once${def('verifyWorkers')}`, commands: SERVE },

@@ -5,8 +5,10 @@ import type { Command } from 'commander';
 import { LinkbackError } from '../errors.ts';
 import { createClientFor } from '../net/client.ts';
 import { parseSettings } from '../options.ts';
+import type { Options } from '../options.ts';
 import { feedFromApi, feedFromStore, writeFeed } from '../receive/publish/export.ts';
 import type { Jf2Feed } from '../receive/publish/jf2.ts';
+import type { ReceiverStore } from '../receive/types.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
 import { addSettingFlags } from './flags.ts';
 import { EXIT } from './io.ts';
@@ -46,7 +48,7 @@ Examples:
           await client.close();
         }
       } else {
-        feed = await fromDatabase(options.db, options.maxAttempts, domain);
+        feed = await fromDatabase(options, domain);
       }
       await writeFeed(parsed.out as string, feed);
       if (parsed.json) io.stdout.write(`${JSON.stringify({ out: parsed.out, mentions: feed.children.length })}\n`);
@@ -56,14 +58,24 @@ Examples:
   return mentions;
 }
 
-async function fromDatabase(db: string, maxAttempts: number, domain: string | undefined): Promise<Jf2Feed> {
-  // Opening would create an empty database: a wrong path must say so, not export nothing.
-  if (!existsSync(db)) throw new LinkbackError('DB_UNUSABLE', `no mentions database at ${db} (set --db, or run the export where \`linkback serve\` runs, or use --from)`);
-  const { openSqliteStore } = await import('../receive/store/sqlite.ts');
-  const store = await openSqliteStore({ file: db, maxAttempts });
+/** The SQLite file, or the Postgres database when one is set (--database, the config key, LINKBACK_DATABASE). */
+async function fromDatabase(options: Pick<Options, 'db' | 'database' | 'maxAttempts'>, domain: string | undefined): Promise<Jf2Feed> {
+  const { db, database, maxAttempts } = options;
+  let store: ReceiverStore;
+  let where = db;
+  if (database !== null) {
+    const { openPostgresStore, redactUrl } = await import('../receive/store/postgres.ts');
+    where = redactUrl(database);
+    store = await openPostgresStore({ url: database, maxAttempts, poolSize: 2 });
+  } else {
+    // Opening would create an empty database: a wrong path must say so, not export nothing.
+    if (!existsSync(db)) throw new LinkbackError('DB_UNUSABLE', `no mentions database at ${db} (set --db, or run the export where \`linkback serve\` runs, or use --from)`);
+    const { openSqliteStore } = await import('../receive/store/sqlite.ts');
+    store = await openSqliteStore({ file: db, maxAttempts });
+  }
   try {
     const sites = (await store.sites()).filter((site) => domain === undefined || new URL(site.origin).hostname === domain);
-    if (domain !== undefined && sites.length === 0) throw new LinkbackError('USAGE', `no site ${domain} in ${db}`);
+    if (domain !== undefined && sites.length === 0) throw new LinkbackError('USAGE', `no site ${domain} in ${where}`);
     return await feedFromStore(store, sites.map((site) => site.origin));
   } finally {
     await store.close();
