@@ -26,6 +26,8 @@ export interface Database {
   args: string[];
   /** SQLite: the file; Postgres: the URL. */
   where: string;
+  /** A store on it, to read what a receiver left (the caller closes it). */
+  openStore(): Promise<ReceiverStore>;
 }
 
 export interface StoreKind {
@@ -66,7 +68,7 @@ function sqlite(): StoreKind {
       const dir = await mkdtemp(join(tmpdir(), 'linkback-store-'));
       t.after(() => rm(dir, { recursive: true, force: true }));
       const file = join(dir, 'mentions.db');
-      return { settings: { db: file }, args: ['--db', file], where: file };
+      return { settings: { db: file }, args: ['--db', file], where: file, openStore: () => openSqliteStore({ file, maxAttempts: 5 }) };
     },
     async stop() {},
   };
@@ -97,7 +99,7 @@ function postgres(): StoreKind {
     async database() {
       server ??= startPostgres(bin!);
       const url = await (await server).createDatabase();
-      return { settings: { database: url }, args: ['--database', url], where: url };
+      return { settings: { database: url }, args: ['--database', url], where: url, openStore: () => openPostgresStore({ url, maxAttempts: 5, poolSize: 2 }) };
     },
     async stop() {
       if (server) (await server.catch(() => undefined))?.stop();
