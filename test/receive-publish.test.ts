@@ -1,4 +1,4 @@
-// Moderation and publishing through the real receiver (SQLite store, queue, workers, HTTP server): webmentions
+// Moderation and publishing through the real receiver (SQLite or Postgres store, queue, workers, HTTP server): webmentions
 // arrive, are verified (by an injected verifier: what the source says is not the subject here) and moderated by the
 // rules; the admin approves over HTTP; the read API, the webhook and `linkback mentions export` show the result.
 import { test } from 'node:test';
@@ -12,6 +12,8 @@ import type { WebhookResult } from '../src/receive/publish/webhook.ts';
 import { startReceiver } from '../src/receive/serve.ts';
 import type { Received, Verification } from '../src/receive/types.ts';
 import { close, listen, sendWebmention } from './receive-helpers.ts';
+import { forEachStore } from './receive-stores.ts';
+import type { StoreKind } from './receive-stores.ts';
 
 const SITE = 'https://blog.example';
 const POST = `${SITE}/2026/post/`;
@@ -44,7 +46,7 @@ function verifier(received: Received): Promise<Verification> {
   });
 }
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }) {
+async function setup(kind: StoreKind, t: { after: (fn: () => Promise<void>) => void }) {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-publish-'));
   const hookCalls = counter<{ source: string; post: { 'wm-property': string } }>();
   const hook = await listen((req, res) => {
@@ -57,9 +59,9 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   });
   const done = counter<number>();
   const hookResults = counter<WebhookResult>();
-  const db = join(dir, 'mentions.db');
+  const database = await kind.database(t);
   const options = parseSettings({
-    sites: [SITE], port: 0, db, rateClient: 0, rateSource: 0, allowPrivate: true,
+    sites: [SITE], port: 0, ...database.settings, rateClient: 0, rateSource: 0, allowPrivate: true,
     adminToken: ADMIN, webhook: `${hook.origin}/hook`, webhookSecret: 'sh',
   });
   const receiver = await startReceiver(options, {
@@ -76,7 +78,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   });
   const site = (await receiver.store.sites())[0];
   assert.ok(site);
-  return { receiver, db, dir, site, done, hookCalls, hookResults };
+  return { receiver, database: database.args, dir, site, done, hookCalls, hookResults };
 }
 
 async function api(url: string) {
@@ -94,56 +96,58 @@ async function adminSession(base: string): Promise<{ cookie: string; csrf: strin
   return { cookie, csrf };
 }
 
-test('publish end to end: pending until approved, then in the API and the webhook; a known domain is approved by itself; export writes the same jf2 from the database and from the API', { timeout: 300_000 }, async (t) => {
-  const { receiver, db, dir, site, done, hookCalls, hookResults } = await setup(t);
-  const endpoint = `${receiver.url}/blog.example/webmention`;
-  const feed = `${receiver.url}/api/mentions.jf2?token=${site.readToken}`;
+forEachStore((kind) => {
+  test('publish end to end: pending until approved, then in the API and the webhook; a known domain is approved by itself; export writes the same jf2 from the database and from the API', { timeout: 300_000 }, async (t) => {
+    const { receiver, database, dir, site, done, hookCalls, hookResults } = await setup(kind, t);
+    const endpoint = `${receiver.url}/blog.example/webmention`;
+    const feed = `${receiver.url}/api/mentions.jf2?token=${site.readToken}`;
 
-  // A first mention from an unknown domain waits for a moderator.
-  assert.equal((await sendWebmention(endpoint, 'https://friend.example/a', POST) as { status: number }).status, 202);
-  await done.reached(1);
-  assert.deepEqual((await api(feed)).body.children, []);
-  assert.equal((await api(`${receiver.url}/api/mentions.jf2?target=${encodeURIComponent(POST)}`)).body.children.length, 0);
+    // A first mention from an unknown domain waits for a moderator.
+    assert.equal((await sendWebmention(endpoint, 'https://friend.example/a', POST) as { status: number }).status, 202);
+    await done.reached(1);
+    assert.deepEqual((await api(feed)).body.children, []);
+    assert.equal((await api(`${receiver.url}/api/mentions.jf2?target=${encodeURIComponent(POST)}`)).body.children.length, 0);
 
-  // Tokens on the wire.
-  assert.equal((await api(`${receiver.url}/api/mentions.jf2?domain=blog.example`)).status, 401);
-  assert.equal((await api(`${receiver.url}/api/mentions.jf2?token=wrong`)).status, 401);
+    // Tokens on the wire.
+    assert.equal((await api(`${receiver.url}/api/mentions.jf2?domain=blog.example`)).status, 401);
+    assert.equal((await api(`${receiver.url}/api/mentions.jf2?token=wrong`)).status, 401);
 
-  // The admin approves it over HTTP: it shows, and the webhook gets it.
-  const { cookie, csrf } = await adminSession(receiver.url);
-  const [pending] = await receiver.store.mentions({ status: 'pending' });
-  assert.ok(pending);
-  const approve = await fetch(`${receiver.url}/admin/mentions/${pending.id}`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ csrf, action: 'approve' }), redirect: 'manual' });
-  assert.equal(approve.status, 303);
-  assert.deepEqual((await api(feed)).body.children.map((c) => c['wm-source']), ['https://friend.example/a']);
-  await hookCalls.reached(1);
-  assert.equal(hookCalls.seen[0]?.source, 'https://friend.example/a');
+    // The admin approves it over HTTP: it shows, and the webhook gets it.
+    const { cookie, csrf } = await adminSession(receiver.url);
+    const [pending] = await receiver.store.mentions({ status: 'pending' });
+    assert.ok(pending);
+    const approve = await fetch(`${receiver.url}/admin/mentions/${pending.id}`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ csrf, action: 'approve' }), redirect: 'manual' });
+    assert.equal(approve.status, 303);
+    assert.deepEqual((await api(feed)).body.children.map((c) => c['wm-source']), ['https://friend.example/a']);
+    await hookCalls.reached(1);
+    assert.equal(hookCalls.seen[0]?.source, 'https://friend.example/a');
 
-  // The same domain again: approved by the rules, no moderator; a stranger waits.
-  await sendWebmention(endpoint, 'https://friend.example/b', POST);
-  await done.reached(2);
-  await sendWebmention(endpoint, 'https://stranger.example/c', POST);
-  await done.reached(3);
-  assert.deepEqual((await api(feed)).body.children.map((c) => c['wm-source']), ['https://friend.example/b', 'https://friend.example/a']);
-  await hookResults.reached(2);
-  assert.deepEqual(hookResults.seen.map((r) => r.ok), [true, true]);
-  assert.deepEqual(hookCalls.seen.map((c) => c.source), ['https://friend.example/a', 'https://friend.example/b']);
-  assert.equal((await receiver.store.mentions({ status: 'pending' })).length, 1);
+    // The same domain again: approved by the rules, no moderator; a stranger waits.
+    await sendWebmention(endpoint, 'https://friend.example/b', POST);
+    await done.reached(2);
+    await sendWebmention(endpoint, 'https://stranger.example/c', POST);
+    await done.reached(3);
+    assert.deepEqual((await api(feed)).body.children.map((c) => c['wm-source']), ['https://friend.example/b', 'https://friend.example/a']);
+    await hookResults.reached(2);
+    assert.deepEqual(hookResults.seen.map((r) => r.ok), [true, true]);
+    assert.deepEqual(hookCalls.seen.map((c) => c.source), ['https://friend.example/a', 'https://friend.example/b']);
+    assert.equal((await receiver.store.mentions({ status: 'pending' })).length, 1);
 
-  // Export, from the database and from the API: the same two approved mentions.
-  const out: string[] = [];
-  const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) }, env: {}, cwd: dir };
-  const fromDb = join(dir, '_data', 'mentions.json');
-  assert.equal(await main(['mentions', 'export', '--out', fromDb, '--db', db], io), 0, out.join(''));
-  const fromApi = join(dir, 'remote.json');
-  assert.equal(await main(['mentions', 'export', '--out', fromApi, '--from', receiver.url, '--token', site.readToken, '--allow-private'], io), 0, out.join(''));
-  const a = JSON.parse(await readFile(fromDb, 'utf8'));
-  const b = JSON.parse(await readFile(fromApi, 'utf8'));
-  assert.deepEqual(a, b);
-  assert.deepEqual(a.children.map((c: { 'wm-source': string }) => c['wm-source']), ['https://friend.example/b', 'https://friend.example/a']);
-  assert.equal(a.children[0]['in-reply-to'], POST);
-  // A refused token is exit code 1, and the file is left as it was.
-  assert.equal(await main(['mentions', 'export', '--out', fromApi, '--from', receiver.url, '--token', 'nope', '--allow-private'], io), 1);
-  assert.deepEqual(JSON.parse(await readFile(fromApi, 'utf8')), b);
-  assert.equal(await main(['mentions', 'export', '--out', fromApi, '--db', join(dir, 'nothing.db')], io), 3);
+    // Export, from the database and from the API: the same two approved mentions.
+    const out: string[] = [];
+    const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) }, env: {}, cwd: dir };
+    const fromDb = join(dir, '_data', 'mentions.json');
+    assert.equal(await main(['mentions', 'export', '--out', fromDb, ...database], io), 0, out.join(''));
+    const fromApi = join(dir, 'remote.json');
+    assert.equal(await main(['mentions', 'export', '--out', fromApi, '--from', receiver.url, '--token', site.readToken, '--allow-private'], io), 0, out.join(''));
+    const a = JSON.parse(await readFile(fromDb, 'utf8'));
+    const b = JSON.parse(await readFile(fromApi, 'utf8'));
+    assert.deepEqual(a, b);
+    assert.deepEqual(a.children.map((c: { 'wm-source': string }) => c['wm-source']), ['https://friend.example/b', 'https://friend.example/a']);
+    assert.equal(a.children[0]['in-reply-to'], POST);
+    // A refused token is exit code 1, and the file is left as it was.
+    assert.equal(await main(['mentions', 'export', '--out', fromApi, '--from', receiver.url, '--token', 'nope', '--allow-private'], io), 1);
+    assert.deepEqual(JSON.parse(await readFile(fromApi, 'utf8')), b);
+    assert.equal(await main(['mentions', 'export', '--out', fromApi, '--db', join(dir, 'nothing.db')], io), 3);
+  });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openPostgresStore } from '../src/receive/store/postgres.ts';
 import { openSqliteStore } from '../src/receive/store/sqlite.ts';
 import type { ReceiverStore } from '../src/receive/types.ts';
+import type { OptionsInput } from '../src/options.ts';
 import { POSTGRES_MISSING, postgresBin, startPostgres } from './postgres-fixture.ts';
 import type { PostgresServer } from './postgres-fixture.ts';
 
@@ -20,11 +21,25 @@ export interface OpenedStore {
   where: string;
 }
 
+export interface Database {
+  settings: Pick<OptionsInput, 'db' | 'database'>;
+  args: string[];
+  /** SQLite: the file; Postgres: the URL. */
+  where: string;
+  /** A store on it, to read what a receiver left (the caller closes it). */
+  openStore(): Promise<ReceiverStore>;
+}
+
 export interface StoreKind {
   name: 'sqlite' | 'postgres';
   /** A reason to skip this kind's tests (its server is not installed), else false. */
   skip: string | false;
   open(t: After, maxAttempts?: number): Promise<OpenedStore>;
+  /**
+   * An empty database for a receiver that opens it itself: `settings` for startReceiver, `args` for a `linkback serve`
+   * child process (`--db <file>` or `--database <url>`). Removed after the test (SQLite) or left to the server's end.
+   */
+  database(t: After): Promise<Database>;
   /** Stops what open() started for this test file (the Postgres server). */
   stop(): Promise<void>;
 }
@@ -48,6 +63,12 @@ function sqlite(): StoreKind {
         await rm(dir, { recursive: true, force: true });
       });
       return { store, another: openOne, where: file };
+    },
+    async database(t) {
+      const dir = await mkdtemp(join(tmpdir(), 'linkback-store-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
+      const file = join(dir, 'mentions.db');
+      return { settings: { db: file }, args: ['--db', file], where: file, openStore: () => openSqliteStore({ file, maxAttempts: 5 }) };
     },
     async stop() {},
   };
@@ -74,6 +95,11 @@ function postgres(): StoreKind {
         for (const one of opened) await one.close().catch(() => {});
       });
       return { store, another: openOne, where: url };
+    },
+    async database() {
+      server ??= startPostgres(bin!);
+      const url = await (await server).createDatabase();
+      return { settings: { database: url }, args: ['--database', url], where: url, openStore: () => openPostgresStore({ url, maxAttempts: 5, poolSize: 2 }) };
     },
     async stop() {
       if (server) (await server.catch(() => undefined))?.stop();
