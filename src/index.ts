@@ -2,7 +2,8 @@
 export { send, baseline } from './linkback.ts';
 export { verify } from './verify/index.ts';
 export type { VerifyDeps, VerifyReport, VerifyResult, VerifySummary } from './verify/index.ts';
-export { readFeed, readSitemap } from './input/index.ts';
+export { readFeed } from './input/feed.ts';
+export { readSitemap } from './input/sitemap.ts';
 export type { FeedEntry, ParsedFeed, ParsedSitemap } from './input/index.ts';
 export { postFingerprint } from './site/fingerprint.ts';
 export type { LinkbackEvent, SendDeps, SendReport, Summary } from './linkback.ts';

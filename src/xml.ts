@@ -4,7 +4,8 @@
 // the parser's own entity processing is off, and only the five predefined entities and numeric
 // character references are decoded, here. fast-xml-parser's validator supplies well-formedness,
 // which its parser alone does not check (a truncated answer would otherwise parse).
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as Fxp from 'fast-xml-parser';
 
 export interface XmlElement {
   name: string;
@@ -25,17 +26,27 @@ const REFERENCE = /^(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos))
 const CDATA = '#cdata';
 const TEXT = '#text';
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  processEntities: false,
-  htmlEntities: false,
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  trimValues: false,
-  cdataPropName: CDATA,
-});
+// fast-xml-parser is loaded with the first XML read, not at import: every `send` imports this module through
+// the Trackback and Pingback senders, and a dry run or a Webmention-only run never reads XML. require(), not
+// import(), because parseXml and the answer readers that call it are synchronous.
+let loaded: { parser: Fxp.XMLParser; validator: typeof Fxp.XMLValidator } | null = null;
+function fxp(): { parser: Fxp.XMLParser; validator: typeof Fxp.XMLValidator } {
+  if (loaded !== null) return loaded;
+  const { XMLParser, XMLValidator } = createRequire(import.meta.url)('fast-xml-parser') as typeof Fxp;
+  const parser = new XMLParser({
+    preserveOrder: true,
+    processEntities: false,
+    htmlEntities: false,
+    ignoreAttributes: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    parseTagValue: false,
+    trimValues: false,
+    cdataPropName: CDATA,
+  });
+  loaded = { parser, validator: XMLValidator };
+  return loaded;
+}
 
 export function parseXml(text: string): XmlParse {
   if (text.trim() === '') return { ok: false, message: 'empty body' };
@@ -43,7 +54,7 @@ export function parseXml(text: string): XmlParse {
   if (DECLARATION.test(text)) {
     return { ok: false, message: 'XML with a DTD or entity declaration is refused (entity expansion risk)' };
   }
-  const valid = XMLValidator.validate(text);
+  const valid = fxp().validator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
     const where = typeof line === 'number' && typeof col === 'number' ? ` at line ${line}, column ${col}` : '';
@@ -51,7 +62,7 @@ export function parseXml(text: string): XmlParse {
   }
   let nodes: XmlNode[];
   try {
-    nodes = toNodes(parser.parse(text));
+    nodes = toNodes(fxp().parser.parse(text));
   } catch (error) {
     return { ok: false, message: `unreadable XML: ${error instanceof Error ? error.message : String(error)}` };
   }

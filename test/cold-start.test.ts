@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ async function loads(script: string): Promise<{ packages: Set<string>; files: st
     const file = join(dir, 'loads.txt');
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['--import', recorder, '--import', 'tsx', '--input-type=module', '-e', script], {
-        cwd: root, env: { ...process.env, LINKBACK_LOADS: file },
+        cwd: root, env: { ...process.env, COLD_LOADS_FILE: file },
       }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)));
     });
     const urls = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
@@ -59,4 +59,23 @@ test('`linkback --version` and `--help` load commander and no other heavy depend
 test('the recorder sees a heavy dependency when one is loaded (the check above can fail)', async () => {
   const { packages } = await loads(`await import('./src/options.ts');`);
   assert.ok(packages.has('zod'), [...packages].join(', '));
+});
+
+test('`send --dry-run --quiet --no-check-live` on a site folder loads no feed, progress-bar or XML parser', async () => {
+  const site = await mkdtemp(join(tmpdir(), 'linkback-cold-site-'));
+  try {
+    await writeFile(join(site, 'post.html'), '<!doctype html><html><head><title>A post</title></head><body><article class="h-entry">' +
+      '<time class="dt-published" datetime="2026-01-02">2 January 2026</time><div class="e-content">' +
+      '<p>See <a href="https://blog.example.org/older.html">this</a>.</p></div></article></body></html>');
+    // Its one link is to the site itself, so the dry run reads and plans the post but asks no one anything
+    // (a test never touches the real network); a run that makes requests loads undici where it makes them.
+    const args = ['send', site, '--site-url', 'https://blog.example.org', '--state', join(site, 'state.json'), '--dry-run', '--quiet', '--no-check-live'];
+    const { packages, stdout } = await loads(`process.argv = [process.execPath, 'linkback', ...${JSON.stringify(args)}]; await import('./src/cli/bin.ts');`);
+    assert.match(stdout, /^1 post read\b/m, `the dry run read the post: ${stdout}`);
+    assert.ok(packages.has('htmlparser2'), `the recorder saw the run: ${[...packages].join(', ')}`);
+    const lazy = ['feedsmith', 'cli-progress', 'fast-xml-parser', 'undici'];
+    assert.deepEqual(lazy.filter((name) => packages.has(name)), [], `send --dry-run loaded: ${[...packages].sort().join(', ')}`);
+  } finally {
+    await rm(site, { recursive: true, force: true });
+  }
 });

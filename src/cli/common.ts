@@ -1,7 +1,7 @@
 // Flags every command shares, and reading settings for a command (config file < env < flags).
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { resolveLayers } from '../index.ts';
+import { resolveLayers } from '../config.ts';
 import type { Resolved } from '../index.ts';
 import type { CliIo } from './io.ts';
 import { settingsFromFlags } from './flags.ts';

@@ -4,7 +4,8 @@
 // type), so the command line can always say everything the library can.
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { DEFAULTS, kindOf, optionsSchema, parseConnectTo, parseHostIntervals } from '../index.ts';
+import { DEFAULTS, optionsSchema } from '../options.ts';
+import { kindOf, parseConnectTo, parseHostIntervals } from '../config.ts';
 
 export type CommandName = 'send' | 'discover' | 'status' | 'verify' | 'serve' | 'mentions';
 

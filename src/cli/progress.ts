@@ -2,9 +2,8 @@
 // endpoints looked up, sent and failed. Drawn by cli-progress, only when io.animate() said a person is
 // watching a terminal; otherwise every method just passes log lines through. Lines logged while the bar
 // is up are printed above it (cli-progress's MultiBar keeps the bar at the bottom).
-import { MultiBar } from 'cli-progress';
 import type { LinkbackEvent } from '../index.ts';
-import { formatDuration } from '../index.ts';
+import { formatDuration } from '../report/table.ts';
 import type { Stream } from './io.ts';
 
 export interface Progress {
@@ -32,10 +31,12 @@ export function waitingLine(event: { host: string; ms: number; reason: string })
   return `waiting ${formatDuration(event.ms)} for ${event.host} (${event.reason})`;
 }
 
-export function createProgress(stream: Stream, enabled: boolean): Progress {
+export async function createProgress(stream: Stream, enabled: boolean): Promise<Progress> {
   if (!enabled) {
     return { event: () => {}, log: (line) => void stream.write(`${line}\n`), stop: () => {} };
   }
+  // Loaded only when a bar is drawn: CI, pipes, --quiet and --json never need cli-progress.
+  const { MultiBar } = await import('cli-progress');
   const counts: Counts = { pages: 0, posts: 0, targets: 0, done: 0, discovered: 0, sent: 0, failed: 0, waiting: '' };
   let waitingUntil = 0;
   const multi = new MultiBar({

@@ -1,7 +1,13 @@
 // `linkback send`: the main job. Progress and narration go to stderr; stdout gets exactly the result
 // (the table for people, or one JSON document).
 import type { Command } from 'commander';
-import { LinkbackError, assertInput, formatJson, formatTable, send, tableRows } from '../index.ts';
+// From the modules themselves, not the library's index: that one also loads the receiver and the readers
+// of feeds and sitemaps, which `send` on a site folder never needs (cold start, issue 14).
+import { LinkbackError } from '../errors.ts';
+import { assertInput } from '../config.ts';
+import { send } from '../linkback.ts';
+import { formatJson } from '../report/json.ts';
+import { formatTable, tableRows } from '../report/table.ts';
 import type { TableOptions } from '../index.ts';
 import type { LinkbackEvent, Paint, SendReport } from '../index.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
@@ -60,7 +66,7 @@ async function runSend(siteDir: string | undefined, parsed: Record<string, unkno
   const quiet = parsed.quiet === true;
   const verbose = parsed.verbose === true;
   const paint = paintFor(io.stdout, io.env, parsed.color);
-  const progress = createProgress(io.stderr, !quiet && animate(io.stderr, io.env));
+  const progress = await createProgress(io.stderr, !quiet && animate(io.stderr, io.env));
   if (verbose) progress.log(`linkback: ${config ? `config ${config}` : 'no config file'}; state ${options.state}`);
 
   const stop = new AbortController();

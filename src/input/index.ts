@@ -8,7 +8,6 @@ import type { ScanOptions, ScannedPage, SiteOptions } from '../site/index.ts';
 import type { SiteContext } from '../site/post.ts';
 import { contextFromHome, readHints } from '../site/scan.ts';
 import { siteBase } from '../site/urls.ts';
-import { readFeed } from './feed.ts';
 import { entryPage, fetchedPage, htmlText, readFacts } from './html-post.ts';
 import { sha256 } from '../site/hash.ts';
 import { decodeText, isUrl, loadInput } from './load.ts';
@@ -16,11 +15,10 @@ import type { Validators } from './conditional.ts';
 import { hubsOfFeed, hubsOfLinkHeader, mergeHubs } from '../websub/hubs.ts';
 import { hubbedFeed } from '../websub/feeds.ts';
 import type { HubbedFeed } from '../websub/feeds.ts';
-import { readSitemap } from './sitemap.ts';
 
-export { readFeed } from './feed.ts';
+// The feed and sitemap readers (feedsmith, fast-xml-parser) are imported where a feed or sitemap is read:
+// a site folder, the common case, never loads them. The public readFeed/readSitemap come from src/index.ts.
 export type { FeedEntry, ParsedFeed } from './feed.ts';
-export { readSitemap } from './sitemap.ts';
 export type { ParsedSitemap } from './sitemap.ts';
 
 export type InputChoice = { kind: 'site'; location: string } | { kind: 'feed'; location: string } | { kind: 'sitemap'; location: string };
@@ -76,6 +74,7 @@ export async function feedInput(location: string, ctx: InputContext): Promise<Po
   const loaded = await loadInput(ctx.net, location, 'feed', FEED_ACCEPT, ctx.known ?? null);
   if ('notModified' in loaded) return unchangedInput();
   const text = decodeText(loaded);
+  const { readFeed } = await import('./feed.ts');
   const feed = readFeed(text, loaded.url ?? ctx.site.siteUrl, location);
   const declared = hubsOfFeed(text, loaded.url);
   const hubbed = hubbedFeed(loaded.url === null ? declared : mergeHubs(hubsOfLinkHeader(loaded.links, loaded.url), declared), loaded.url);
@@ -107,6 +106,7 @@ export async function sitemapInput(location: string, ctx: InputContext): Promise
   const warn = (file: string, message: string) => ctx.scan.onWarning?.({ file, message });
   const loaded = await loadInput(ctx.net, location, 'sitemap', SITEMAP_ACCEPT, ctx.known ?? null);
   if ('notModified' in loaded) return unchangedInput();
+  const { readSitemap } = await import('./sitemap.ts');
   const top = readSitemap(decodeText(loaded), loaded.url, location);
   for (const message of top.skipped) warn(location, message);
   const urls = [...top.pages];

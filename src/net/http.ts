@@ -15,7 +15,7 @@ import dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Readable, pipeline, type Transform } from 'node:stream';
 import { setImmediate } from 'node:timers';
-import { Agent, buildConnector, request as undiciRequest } from 'undici';
+import type { Agent, buildConnector, request } from 'undici';
 import { LinkbackError } from '../errors.ts';
 import { addressRange, checkUrl } from './address.ts';
 import { ACCEPT_ENCODING, decodersFor } from './decompress.ts';
@@ -60,13 +60,21 @@ interface ConnectTarget {
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   // Errors raised while connecting: nothing was sent, whatever their code says.
   const connectErrors = new WeakSet<object>();
-  const agent = new Agent({
-    connect: guardedConnector(options, parseConnectTo(options.connectTo ?? {}), connectErrors),
-    maxHeaderSize: options.maxHeaderBytes ?? DEFAULT_HTTP_OPTIONS.maxHeaderBytes,
-    // Backstops only: the per-call deadline below is the real limit.
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
+  // undici (113 files) is loaded with the first request, not when the client is made: every run makes a
+  // client, and a dry run of a folder whose targets are known, or one that stops early, never asks anyone.
+  // Parsed now, not with undici: a malformed entry is refused when the client is made.
+  const connectTo = parseConnectTo(options.connectTo ?? {});
+  let loaded: Promise<Undici> | null = null;
+  const undici = () => (loaded ??= import('undici').then(({ Agent, buildConnector, request }) => ({
+    request,
+    agent: new Agent({
+      connect: guardedConnector(buildConnector, options, connectTo, connectErrors),
+      maxHeaderSize: options.maxHeaderBytes ?? DEFAULT_HTTP_OPTIONS.maxHeaderBytes,
+      // Backstops only: the per-call deadline below is the real limit.
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    }),
+  })));
 
   return {
     async request(req: HttpRequest): Promise<HttpResponse> {
@@ -75,12 +83,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const context = { deadline: deadline.signal, caller: req.signal, connectErrors };
       const signal = req.signal ? AbortSignal.any([deadline.signal, req.signal]) : deadline.signal;
       try {
-        return await follow(agent, options, req, signal, context);
+        return await follow(await undici(), options, req, signal, context);
       } finally {
         clearTimeout(timer);
       }
     },
-    close: () => agent.close(),
+    close: async () => {
+      if (loaded !== null) await (await loaded).agent.close();
+    },
   };
 }
 
@@ -90,8 +100,14 @@ interface ErrorContext {
   connectErrors: WeakSet<object>;
 }
 
+/** undici's request() and the client's one Agent, both there once the first request loaded undici. */
+interface Undici {
+  request: typeof request;
+  agent: Agent;
+}
+
 async function follow(
-  agent: Agent,
+  undici: Undici,
   options: HttpClientOptions,
   req: HttpRequest,
   signal: AbortSignal,
@@ -111,8 +127,8 @@ async function follow(
     }
     let response;
     try {
-      response = await undiciRequest(target, {
-        dispatcher: agent,
+      response = await undici.request(target, {
+        dispatcher: undici.agent,
         method: req.method,
         headers,
         body: req.method === 'POST' ? req.body : undefined,
@@ -323,11 +339,12 @@ function parseConnectTo(map: Record<string, string>): Map<string, ConnectTarget>
  * that they map to phase 'connect'.
  */
 function guardedConnector(
+  build: typeof buildConnector,
   options: HttpClientOptions,
   connectTo: Map<string, ConnectTarget>,
   connectErrors: WeakSet<object>,
 ): buildConnector.connector {
-  const connect = buildConnector({
+  const connect = build({
     timeout: Math.min(options.connectTimeoutMs, options.timeoutMs),
     ...(options.allowPrivate ? {} : { lookup: publicOnlyLookup }),
   });
