@@ -35,21 +35,23 @@ export interface Author {
   url?: string;
 }
 
+/** What a verified source says about the target (read from its microformats, or its title and TrackBack's claim). */
+export interface MentionFacts {
+  property: MentionProperty;
+  author?: Author;
+  /** Sanitised HTML (an allowlist of tags, no scripts/handlers/iframes/javascript: URLs) and its plain text. */
+  content?: { html: string; text: string };
+  name?: string;
+  published?: string;
+  /** The mention's own URL (u-url), when the source gives one; else the source. */
+  url?: string;
+  /** RSVP value when property is 'rsvp'. */
+  rsvp?: string;
+}
+
 /** What verification found. A failed verification is a result, not an exception. */
 export type Verification =
-  | {
-      ok: true;
-      property: MentionProperty;
-      author?: Author;
-      /** Sanitised HTML (an allowlist of tags, no scripts/handlers/iframes/javascript: URLs) and its plain text. */
-      content?: { html: string; text: string };
-      name?: string;
-      published?: string;
-      /** The mention's own URL (u-url), when the source gives one; else the source. */
-      url?: string;
-      /** RSVP value when property is 'rsvp'. */
-      rsvp?: string;
-    }
+  | ({ ok: true } & MentionFacts)
   | {
       ok: false;
       /**
@@ -65,20 +67,13 @@ export type Verification =
     };
 
 /** One stored mention: one row per (site, source, target). */
-export interface Mention {
+export interface Mention extends MentionFacts {
   id: number;
   site: string;
   protocol: Protocol;
   source: string;
   target: string;
   status: MentionStatus;
-  property: MentionProperty;
-  author?: Author;
-  content?: { html: string; text: string };
-  name?: string;
-  published?: string;
-  url?: string;
-  rsvp?: string;
   /** ISO times. */
   receivedAt: string;
   verifiedAt?: string;

@@ -5,7 +5,7 @@
 // authorship algorithm's first steps: the entry's author, else its h-feed's, else rel=author (a URL only; the
 // caller may fetch that author page, see authorFromPage).
 import { mf2 } from 'microformats-parser';
-import type { Author, MentionProperty } from '../types.ts';
+import type { Author, MentionFacts, MentionProperty } from '../types.ts';
 import { readHtml } from './links.ts';
 import { escapeHtml, safeUrl, sanitizeContent } from './sanitize.ts';
 
@@ -13,15 +13,8 @@ type Parsed = ReturnType<typeof mf2>;
 type Item = Parsed['items'][number];
 type Value = Item['properties'][string][number];
 
-export interface Entry {
-  property: MentionProperty;
-  author?: Author;
-  content?: { html: string; text: string };
-  name?: string;
-  published?: string;
-  url?: string;
-  rsvp?: string;
-}
+/** What the source's entry says: the facts a verified mention carries (types.ts). */
+export type Entry = MentionFacts;
 
 /** Reply kinds in the order they win when one entry names the target several ways. */
 const KINDS: readonly (Exclude<MentionProperty, 'rsvp' | 'mention-of'>)[] = ['in-reply-to', 'repost-of', 'like-of', 'bookmark-of'];
