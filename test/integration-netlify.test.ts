@@ -7,7 +7,7 @@
 import { blockedAttempts } from './fixtures/integrations/offline.ts';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { access, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +22,27 @@ import type { NetlifyEventLike } from '../src/integrations/netlify.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NETLIFY_BUILD = join(root, 'node_modules/@netlify/build/bin.js');
-const guard = pathToFileURL(join(root, 'test/fixtures/integrations/offline.ts')).href;
+
+/**
+ * Netlify's processes run plain JavaScript, compiled from src/ once per test file: under tsx (NODE_OPTIONS), the
+ * build runner deadlocked once in a clean-clone CI run on a loaded machine (its main thread blocked on tsx's loader
+ * thread, whose esbuild service had exited), so nothing Netlify starts runs through tsx. The output goes under
+ * node_modules/.cache so that its imports find the project's packages.
+ */
+const COMPILED = join(root, 'node_modules/.cache/linkback-netlify-test');
+const compiled = (async () => {
+  await rm(COMPILED, { recursive: true, force: true });
+  await new Promise<void>((done, fail) => execFile(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'),
+    '--outDir', join(COMPILED, 'src'), '--declaration', 'false', '--sourceMap', 'false'], { timeout: 600_000 }, (error, stdout) => (error ? fail(new Error(`${error.message}\n${stdout}`)) : done())));
+  // As in the package: dist/ beside package.json (the version is read from it).
+  await copyFile(join(root, 'package.json'), join(COMPILED, 'package.json'));
+  // The offline guard has no imports but node's: one file, transpiled.
+  const ts = (await import('typescript')).default;
+  const guardSource = await readFile(join(root, 'test/fixtures/integrations/offline.ts'), 'utf8');
+  const guardFile = join(COMPILED, 'offline.mjs');
+  await writeFile(guardFile, ts.transpileModule(guardSource, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+  return { plugin: pathToFileURL(join(COMPILED, 'src/integrations/netlify.js')).href, guard: pathToFileURL(guardFile).href };
+})();
 
 after(() => assert.deepEqual(blockedAttempts, [], 'nothing but loopback was contacted'));
 
@@ -68,7 +88,7 @@ async function checkout(n: Netlify, name: string, inputs: string): Promise<strin
   const work = join(n.dir, name);
   await mkdir(join(work, 'plugins/linkback'), { recursive: true });
   // The plugin by path, with the package's own manifest.yml beside it.
-  await writeFile(join(work, 'plugins/linkback/index.mjs'), `export { onSuccess } from ${JSON.stringify(pathToFileURL(join(root, 'src/integrations/netlify.ts')).href)};\n`);
+  await writeFile(join(work, 'plugins/linkback/index.mjs'), `export { onSuccess } from ${JSON.stringify((await compiled).plugin)};\n`);
   await copyFile(join(root, 'netlify/manifest.yml'), join(work, 'plugins/linkback/manifest.yml'));
   await writeFile(join(work, 'netlify.toml'), [
     '[build]',
@@ -97,16 +117,17 @@ interface Built {
 }
 
 /** `netlify-build` in the checkout, offline, with the build cache in the shared folder and the local buildbot. */
-function build(n: Netlify, work: string): Promise<Built> {
+async function build(n: Netlify, work: string): Promise<Built> {
   n.building = work;
+  const { guard } = await compiled;
   const args = [NETLIFY_BUILD, '--offline', '--cwd', work, '--repositoryRoot', work, '--cacheDir', join(n.dir, 'cache'), '--buildbotServerSocket', n.buildbot, '--context', 'production'];
-  return new Promise((done) => {
+  return new Promise<Built>((done) => {
     const child = spawn(process.execPath, args, {
       cwd: work,
       env: {
         ...process.env,
-        // Netlify starts the plugin in a child of its own; NODE_OPTIONS reaches it (tsx for our sources, the guard).
-        NODE_OPTIONS: `--import ${import.meta.resolve('tsx')} --import ${guard}`,
+        // Netlify starts the plugin in a child of its own; NODE_OPTIONS reaches it (the guard, compiled: no tsx).
+        NODE_OPTIONS: `--import ${guard}`,
         NODE_EXTRA_CA_CERTS: SIMULATED_CA,
         URL: 'https://blog.example.org',
         BUILD_TELEMETRY_DISABLED: '1',
