@@ -5,6 +5,7 @@ import { acceptPingback, FAULT, pingbackAnswer, pingbackFault } from '../accept/
 import type { PingbackAccept } from '../accept/pingback.ts';
 import { acceptTrackback, trackbackAnswer, trackbackError } from '../accept/trackback.ts';
 import type { JobWaiters } from '../accept/waiters.ts';
+import { clientKey } from '../accept/limits.ts';
 import type { HttpAnswer, Received, ReceiverRequest } from '../types.ts';
 import type { RouteContext } from './routes.ts';
 import { blockedReason, sitesFor } from './routes.ts';
@@ -54,7 +55,8 @@ async function receive(
   if (sites[0] === undefined) return plain(404, 'no site is received for at this path');
   const now = context.now();
   const limits = await context.directory.limits(sites[0]);
-  const byClient = limits.client.take(req.clientAddress, now.getTime());
+  // Keyed as webmention's limit is (an IPv6 client by its /64), so one client cannot dodge it by changing protocol or address.
+  const byClient = limits.client.take(clientKey(req.clientAddress), now.getTime());
   if (!byClient.ok) return plain(429, 'too many requests from your address', byClient.retryAfterSeconds);
   // With two sites on one host (http and https), the one the target belongs to.
   let claim: PingbackAccept | undefined;
