@@ -1,13 +1,11 @@
 // `linkback mentions export`: the approved mentions as one jf2 file for a static site's build, read from the
 // mentions database (the machine that runs `serve`) or from a running receiver's read API (`--from`, e.g. in CI).
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { LinkbackError } from '../errors.ts';
 import { createClientFor } from '../net/client.ts';
 import { parseSettings } from '../options.ts';
 import type { Options } from '../options.ts';
-import { databaseLabel } from '../receive/serve.ts';
-import type { ReceiverStore } from '../receive/types.ts';
+import { databaseLabel, openStoreFor } from '../receive/store/open.ts';
 import { feedFromApi, feedFromStore, writeFeed } from '../receive/publish/export.ts';
 import type { Jf2Feed } from '../receive/publish/jf2.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
@@ -59,21 +57,9 @@ Examples:
   return mentions;
 }
 
-/** The store `serve` uses with these settings: the Postgres database when --database is given, else the SQLite file. */
-async function openStore(options: Pick<Options, 'db' | 'database' | 'maxAttempts'>): Promise<ReceiverStore> {
-  if (options.database !== null) {
-    const { openPostgresStore } = await import('../receive/store/postgres.ts');
-    // One query at a time: a pool of one connection.
-    return openPostgresStore({ url: options.database, maxAttempts: options.maxAttempts, poolSize: 1 });
-  }
-  // Opening would create an empty database: a wrong path must say so, not export nothing.
-  if (!existsSync(options.db)) throw new LinkbackError('DB_UNUSABLE', `no mentions database at ${options.db} (set --db or --database, or run the export where \`linkback serve\` runs, or use --from)`);
-  const { openSqliteStore } = await import('../receive/store/sqlite.ts');
-  return openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
-}
-
 async function fromDatabase(options: Pick<Options, 'db' | 'database' | 'maxAttempts'>, domain: string | undefined): Promise<Jf2Feed> {
-  const store = await openStore(options);
+  // One query at a time: a pool of one connection.
+  const store = await openStoreFor({ ...options, poolSize: 1, mustExist: true });
   try {
     const sites = (await store.sites()).filter((site) => domain === undefined || new URL(site.origin).hostname === domain);
     if (domain !== undefined && sites.length === 0) throw new LinkbackError('USAGE', `no site ${domain} in ${await databaseLabel(options)}`);

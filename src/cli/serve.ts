@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { LinkbackError } from '../errors.ts';
 import { parseSettings, startReceiver } from '../index.ts';
 import { headSnippet } from '../receive/publish/head.ts';
-import { databaseLabel } from '../receive/serve.ts';
+import { databaseLabel } from '../receive/store/open.ts';
 import { addOutputFlags, settingsFor } from './common.ts';
 import { addSettingFlags } from './flags.ts';
 import { EXIT } from './io.ts';

@@ -2,6 +2,7 @@
 // order (stop accepting, finish the requests in flight, stop the workers, close the database). Heavy parts (Kysely,
 // the SQLite driver) are loaded here on start, so the package's entry point stays cheap for the other commands.
 import type { AddressInfo } from 'node:net';
+import { openStoreFor } from './store/open.ts';
 import { LinkbackError } from '../errors.ts';
 import { createClientFor } from '../net/client.ts';
 import type { Options } from '../options.ts';
@@ -45,21 +46,6 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** The database named by the settings; each driver is loaded only when it is the one used. */
-async function openStore(options: ReceiverOptions, onError?: (error: unknown) => void): Promise<ReceiverStore> {
-  if (options.database !== null) {
-    const { openPostgresStore } = await import('./store/postgres.ts');
-    // A pool per process: the verification workers and the requests in flight, plus a few for the read API.
-    return openPostgresStore({ url: options.database, maxAttempts: options.maxAttempts, poolSize: options.verifyWorkers + 10, ...(onError ? { onError } : {}) });
-  }
-  return (await import('./store/sqlite.ts')).openSqliteStore({ file: options.db, maxAttempts: options.maxAttempts });
-}
-
-/** Where the mentions are, for messages: the SQLite file, or the Postgres URL without its password. */
-export async function databaseLabel(options: Pick<Options, 'db' | 'database'>): Promise<string> {
-  return options.database === null ? options.db : (await import('./store/postgres.ts')).redactUrl(options.database);
-}
-
 export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps = {}): Promise<Receiver> {
   // With an admin token, sites may come from the admin API (a hosted receiver starts with none).
   if (options.sites.length === 0 && !options.adminToken) {
@@ -71,7 +57,8 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
     throw new LinkbackError('USAGE', `--role ${options.role} is for several serve processes on one Postgres database: give --database postgres://…`);
   }
   const now = deps.now ?? (() => new Date());
-  const opened = deps.store ?? await openStore(options, deps.onError);
+  // A pool per process: the verification workers and the requests in flight, plus a few for the read API.
+  const opened = deps.store ?? await openStoreFor({ ...options, poolSize: options.verifyWorkers + 10, ...(deps.onError ? { onError: deps.onError } : {}) });
   const client = deps.verify ? undefined : createClientFor(options);
   // Each newly approved mention (by the rules after verification, or by a moderator) goes to the webhook.
   const hookClient = options.webhook ? createClientFor(options) : undefined;
