@@ -1,10 +1,14 @@
+// webmention.io's jf2 read API: entries, query parameters, tokens (pure), then the API route reading a real store,
+// on SQLite and on Postgres alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiRoute, type ApiContext } from '../src/receive/publish/api.ts';
 import { jf2Entry, parseApiQuery, parseSince, selectMentions, type ApiQuery } from '../src/receive/publish/jf2.ts';
 import { tokensEqual, whoIs } from '../src/receive/publish/access.ts';
 import type { ReceiverRequest } from '../src/receive/types.ts';
-import { MemoryStore, sample } from './fixtures/receive/memory-store.ts';
+import { sample, seedMentions, storeMention } from './fixtures/receive/mentions.ts';
+import { forEachStore } from './receive-stores.ts';
+import type { StoreKind } from './receive-stores.ts';
 
 const BLOG = 'https://blog.example.org';
 const OTHER = 'https://other-site.example.com';
@@ -100,15 +104,18 @@ test('tokens: equal only when equal, whatever the lengths; the admin token outra
   assert.equal(whoIs('x', undefined, []).kind, 'invalid');
 });
 
-async function setup() {
-  const store = new MemoryStore();
+/** Two sites and 29 mentions (25 approved of BLOG's, one each pending, spam and deleted, one approved of OTHER's). */
+async function setup(kind: StoreKind, t: { after: (fn: () => Promise<void>) => void }) {
+  const { store, where } = await kind.open(t);
   const blog = await store.ensureSite(BLOG);
   const other = await store.ensureSite(OTHER);
-  for (let n = 1; n <= 25; n++) store.add(sample(n));
-  store.add(sample(26, { status: 'pending' }));
-  store.add(sample(27, { status: 'spam', content: { html: 'buy', text: 'buy' } }));
-  store.add(sample(28, { status: 'deleted' }));
-  store.add(sample(29, { site: OTHER, target: `${OTHER}/x` }));
+  await seedMentions(where, [
+    ...Array.from({ length: 25 }, (_, i) => sample(i + 1)),
+    sample(26, { status: 'pending' }),
+    sample(27, { status: 'spam', content: { html: 'buy', text: 'buy' } }),
+    sample(28, { status: 'deleted' }),
+    sample(29, { site: OTHER, target: `${OTHER}/x` }),
+  ]);
   const ctx: ApiContext = { store, adminToken: 'the-admin-token', now: () => NOW, publicUrl: 'https://mentions.example.org' };
   return { store, blog, other, ctx };
 }
@@ -123,64 +130,67 @@ async function json(ctx: ApiContext, url: string, headers?: Record<string, strin
   return { status: answer.status, headers: answer.headers, body: JSON.parse(String(answer.body)) };
 }
 
-test('api: a site token reads its approved mentions in webmention.io\'s pages; never pending, spam or deleted ones', async () => {
-  const { ctx, blog } = await setup();
-  const first = await json(ctx, `/api/mentions.jf2?domain=blog.example.org&token=${blog.readToken}`);
-  assert.equal(first.status, 200);
-  assert.equal(first.headers['access-control-allow-origin'], '*');
-  assert.equal(first.body.type, 'feed');
-  assert.equal(first.body.name, 'Webmentions');
-  assert.equal(first.body.children.length, 20);
-  assert.equal(first.body.children[0]['wm-id'], 25);
-  const second = await json(ctx, `/api/mentions.jf2?token=${blog.readToken}&per-page=20&page=1`);
-  assert.deepEqual(second.body.children.map((c: { 'wm-id': number }) => c['wm-id']), [5, 4, 3, 2, 1]);
-  const everything = await json(ctx, `/api/mentions.jf2?token=${blog.readToken}&per-page=999`);
-  assert.equal(everything.body.children.length, 25);
-  assert.ok(everything.body.children.every((c: { 'wm-target': string }) => c['wm-target'].startsWith(BLOG)));
-  // The bearer header works too, and keeps the token out of access logs.
-  const bearer = await json(ctx, '/api/mentions.jf2?per-page=1', { authorization: `Bearer ${blog.readToken}` });
-  assert.equal(bearer.body.children.length, 1);
-});
+// The API reads the store: these run on every database.
+forEachStore((kind) => {
+  test('api: a site token reads its approved mentions in webmention.io\'s pages; never pending, spam or deleted ones', async (t) => {
+    const { ctx, blog } = await setup(kind, t);
+    const first = await json(ctx, `/api/mentions.jf2?domain=blog.example.org&token=${blog.readToken}`);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers['access-control-allow-origin'], '*');
+    assert.equal(first.body.type, 'feed');
+    assert.equal(first.body.name, 'Webmentions');
+    assert.equal(first.body.children.length, 20);
+    assert.equal(first.body.children[0]['wm-id'], 25);
+    const second = await json(ctx, `/api/mentions.jf2?token=${blog.readToken}&per-page=20&page=1`);
+    assert.deepEqual(second.body.children.map((c: { 'wm-id': number }) => c['wm-id']), [5, 4, 3, 2, 1]);
+    const everything = await json(ctx, `/api/mentions.jf2?token=${blog.readToken}&per-page=999`);
+    assert.equal(everything.body.children.length, 25);
+    assert.ok(everything.body.children.every((c: { 'wm-target': string }) => c['wm-target'].startsWith(BLOG)));
+    // The bearer header works too, and keeps the token out of access logs.
+    const bearer = await json(ctx, '/api/mentions.jf2?per-page=1', { authorization: `Bearer ${blog.readToken}` });
+    assert.equal(bearer.body.children.length, 1);
+  });
 
-test('api: missing and invalid tokens are refused (401), another site\'s domain is forbidden (403)', async () => {
-  const { ctx, blog } = await setup();
-  const missing = await json(ctx, '/api/mentions.jf2?domain=blog.example.org');
-  assert.equal(missing.status, 401);
-  assert.equal(missing.body.error, 'unauthorized');
-  const invalid = await json(ctx, '/api/mentions.jf2?domain=blog.example.org&token=guess');
-  assert.equal(invalid.status, 401);
-  assert.deepEqual(invalid.body, { error: 'forbidden', error_description: 'Access token was not valid' });
-  const invalidWithTarget = await json(ctx, `/api/mentions.jf2?target=${BLOG}/2026/hello/&token=guess`);
-  assert.equal(invalidWithTarget.status, 401);
-  const otherDomain = await json(ctx, `/api/mentions.jf2?domain=other-site.example.com&token=${blog.readToken}`);
-  assert.equal(otherDomain.status, 403);
-  const admin = await json(ctx, '/api/mentions.jf2?domain=other-site.example.com&token=the-admin-token');
-  assert.deepEqual(admin.body.children.map((c: { 'wm-id': number }) => c['wm-id']), [29]);
-});
+  test('api: missing and invalid tokens are refused (401), another site\'s domain is forbidden (403)', async (t) => {
+    const { ctx, blog } = await setup(kind, t);
+    const missing = await json(ctx, '/api/mentions.jf2?domain=blog.example.org');
+    assert.equal(missing.status, 401);
+    assert.equal(missing.body.error, 'unauthorized');
+    const invalid = await json(ctx, '/api/mentions.jf2?domain=blog.example.org&token=guess');
+    assert.equal(invalid.status, 401);
+    assert.deepEqual(invalid.body, { error: 'forbidden', error_description: 'Access token was not valid' });
+    const invalidWithTarget = await json(ctx, `/api/mentions.jf2?target=${BLOG}/2026/hello/&token=guess`);
+    assert.equal(invalidWithTarget.status, 401);
+    const otherDomain = await json(ctx, `/api/mentions.jf2?domain=other-site.example.com&token=${blog.readToken}`);
+    assert.equal(otherDomain.status, 403);
+    const admin = await json(ctx, '/api/mentions.jf2?domain=other-site.example.com&token=the-admin-token');
+    assert.deepEqual(admin.body.children.map((c: { 'wm-id': number }) => c['wm-id']), [29]);
+  });
 
-test('api: a target query is public, as webmention.io\'s, and shows only approved mentions of that target', async () => {
-  const { ctx, store } = await setup();
-  store.add(sample(40, { target: `${BLOG}/2026/second/`, receivedAt: '2026-01-02T00:00:00.000Z' }));
-  const one = await json(ctx, `/api/mentions.jf2?target=${encodeURIComponent(`${BLOG}/2026/second/`)}`);
-  assert.deepEqual(one.body.children.map((c: { 'wm-id': number }) => c['wm-id']), [40]);
-  const both = await json(ctx, `/api/mentions.jf2?target[]=${BLOG}/2026/second/&target[]=${BLOG}/2026/hello/&per-page=3`);
-  assert.deepEqual(both.body.children.map((c: { 'wm-id': number }) => c['wm-id']), [40, 25, 24]);
-  const count = await json(ctx, `/api/count?target=${BLOG}/2026/hello/`);
-  assert.deepEqual(count.body, { count: 25, type: { mention: 25 } });
-  assert.equal((await json(ctx, '/api/count')).status, 400);
-});
+  test('api: a target query is public, as webmention.io\'s, and shows only approved mentions of that target', async (t) => {
+    const { ctx, store } = await setup(kind, t);
+    await storeMention(store, sample(30, { target: `${BLOG}/2026/second/`, receivedAt: '2026-01-02T00:00:00.000Z' }));
+    const one = await json(ctx, `/api/mentions.jf2?target=${encodeURIComponent(`${BLOG}/2026/second/`)}`);
+    assert.deepEqual(one.body.children.map((c: { 'wm-id': number }) => c['wm-id']), [30]);
+    const both = await json(ctx, `/api/mentions.jf2?target[]=${BLOG}/2026/second/&target[]=${BLOG}/2026/hello/&per-page=3`);
+    assert.deepEqual(both.body.children.map((c: { 'wm-id': number }) => c['wm-id']), [30, 25, 24]);
+    const count = await json(ctx, `/api/count?target=${BLOG}/2026/hello/`);
+    assert.deepEqual(count.body, { count: 25, type: { mention: 25 } });
+    assert.equal((await json(ctx, '/api/count')).status, 400);
+  });
 
-test('api: JSONP, Atom, and other paths left to other routes', async () => {
-  const { ctx, blog } = await setup();
-  const jsonp = await apiRoute(get(`/api/mentions.jf2?token=${blog.readToken}&per-page=1&jsonp=show`), ctx);
-  assert.match(String(jsonp?.body), /^show\(\{"type":"feed"/);
-  assert.equal(jsonp?.headers['content-type'], 'text/javascript;charset=UTF-8');
-  const atom = await apiRoute(get(`/api/mentions.atom?token=${blog.readToken}&per-page=2`), ctx);
-  assert.equal(atom?.status, 200);
-  assert.match(String(atom?.body), /<id>https:\/\/mentions\.example\.org\/api\/mentions\.atom<\/id>/);
-  assert.match(String(atom?.body), /other\.example\.net mentioned \/2026\/hello\//);
-  assert.equal((String(atom?.body).match(/<entry>/g) ?? []).length, 2);
-  assert.doesNotMatch(String(atom?.body), /buy/);
-  assert.equal(await apiRoute(get('/api/other'), ctx), undefined);
-  assert.equal((await apiRoute({ ...get('/api/mentions.jf2'), method: 'POST' }, ctx))?.status, 405);
+  test('api: JSONP, Atom, and other paths left to other routes', async (t) => {
+    const { ctx, blog } = await setup(kind, t);
+    const jsonp = await apiRoute(get(`/api/mentions.jf2?token=${blog.readToken}&per-page=1&jsonp=show`), ctx);
+    assert.match(String(jsonp?.body), /^show\(\{"type":"feed"/);
+    assert.equal(jsonp?.headers['content-type'], 'text/javascript;charset=UTF-8');
+    const atom = await apiRoute(get(`/api/mentions.atom?token=${blog.readToken}&per-page=2`), ctx);
+    assert.equal(atom?.status, 200);
+    assert.match(String(atom?.body), /<id>https:\/\/mentions\.example\.org\/api\/mentions\.atom<\/id>/);
+    assert.match(String(atom?.body), /other\.example\.net mentioned \/2026\/hello\//);
+    assert.equal((String(atom?.body).match(/<entry>/g) ?? []).length, 2);
+    assert.doesNotMatch(String(atom?.body), /buy/);
+    assert.equal(await apiRoute(get('/api/other'), ctx), undefined);
+    assert.equal((await apiRoute({ ...get('/api/mentions.jf2'), method: 'POST' }, ctx))?.status, 405);
+  });
 });

@@ -1,5 +1,6 @@
 // The receiver's rate limiter (pure, time passed in): a minute's worth at once, then one per refill, a Retry-After
 // that is honest, a bounded memory under a flood of addresses, and IPv6 clients limited by their /64.
+// Touches no database (the limiter keeps its buckets in memory).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientKey, createRateLimiter } from '../src/receive/accept/limits.ts';

@@ -1,3 +1,5 @@
+// Moderation rules (pure: decide, screen, actions), then moderateVerified applying them to a real store, on SQLite
+// and on Postgres alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -11,6 +13,9 @@ import {
   statusAfter,
   type ModerationRules,
 } from '../src/receive/moderate/index.ts';
+import { moderateVerified } from '../src/receive/moderate/apply.ts';
+import { sample, storeMention } from './fixtures/receive/mentions.ts';
+import { forEachStore } from './receive-stores.ts';
 
 const from = (source: string) => ({ source });
 const rules = (over: Partial<ModerationRules> = {}): ModerationRules => ({ ...DEFAULT_RULES, ...over });
@@ -77,22 +82,23 @@ test('moderation actions and the webhook trigger', () => {
   assert.equal(newlyApproved('pending', 'spam'), false);
 });
 
-test('moderateVerified: a new mention from a domain approved before is approved and reported as newly approved', async () => {
-  const { MemoryStore, sample } = await import('./fixtures/receive/memory-store.ts');
-  const { moderateVerified } = await import('../src/receive/moderate/apply.ts');
-  const store = new MemoryStore();
-  store.add(sample(1, { source: 'https://friend.example/old', status: 'approved' }));
-  const fresh = store.add(sample(2, { source: 'https://friend.example/new', status: 'pending' }));
-  const stranger = store.add(sample(3, { source: 'https://stranger.example/p', status: 'pending' }));
-  const now = new Date('2026-03-01T00:00:00Z');
-  const a = await moderateVerified(store, DEFAULT_RULES, fresh, now);
-  assert.equal(a.mention.status, 'approved');
-  assert.equal(a.newlyApproved, true);
-  assert.equal((await store.mention(2))?.status, 'approved');
-  const b = await moderateVerified(store, DEFAULT_RULES, stranger, now);
-  assert.equal(b.mention.status, 'pending');
-  assert.equal(b.newlyApproved, false);
-  const c = await moderateVerified(store, rules({ block: ['friend.example'] }), { ...fresh, status: 'approved' }, now);
-  assert.equal(c.mention.status, 'spam');
-  assert.equal((await store.mention(2))?.status, 'spam');
+// moderateVerified reads and writes the store: on every database.
+forEachStore((kind) => {
+  test('moderateVerified: a new mention from a domain approved before is approved and reported as newly approved', async (t) => {
+    const { store } = await kind.open(t);
+    await storeMention(store, sample(1, { source: 'https://friend.example/old', status: 'approved' }));
+    const fresh = await storeMention(store, sample(2, { source: 'https://friend.example/new', status: 'pending' }));
+    const stranger = await storeMention(store, sample(3, { source: 'https://stranger.example/p', status: 'pending' }));
+    const now = new Date('2026-03-01T00:00:00Z');
+    const a = await moderateVerified(store, DEFAULT_RULES, fresh, now);
+    assert.equal(a.mention.status, 'approved');
+    assert.equal(a.newlyApproved, true);
+    assert.equal((await store.mention(2))?.status, 'approved');
+    const b = await moderateVerified(store, DEFAULT_RULES, stranger, now);
+    assert.equal(b.mention.status, 'pending');
+    assert.equal(b.newlyApproved, false);
+    const c = await moderateVerified(store, rules({ block: ['friend.example'] }), { ...fresh, status: 'approved' }, now);
+    assert.equal(c.mention.status, 'spam');
+    assert.equal((await store.mention(2))?.status, 'spam');
+  });
 });

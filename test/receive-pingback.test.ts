@@ -1,6 +1,7 @@
 // Receiving Pingback 1.0: requests from real senders (Python's xmlrpc.client, WordPress's IXR client) read by
 // acceptPingback, and our answers read back by those same clients. Then the hostile bodies: XML bombs, external
 // entities, oversized calls, other methods, wrong params.
+// Touches no database (acceptPingback and its answers are pure); pingback through a store: receive-protocols-serve.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

@@ -2,6 +2,7 @@
 // (written out here, not fetched), a few mutation-XSS vectors, and random mixes of them (fast-check). The output
 // is checked by parsing it, as a browser would: only allowlisted tags, no handlers or style, and every URL http(s)
 // (or mailto for links).
+// Touches no database (sanitizeContent and the entry reader are pure).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

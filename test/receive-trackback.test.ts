@@ -1,6 +1,7 @@
 // Receiving TrackBack 1.2: form POSTs from real senders (curl, WordPress's own HTTP library) read by
 // acceptTrackback, and our answers as they come back. Then the hostile ones: oversized forms, charset tricks,
 // targets off the site, fields over the limits.
+// Touches no database (acceptTrackback and its answers are pure); trackback through a store: receive-protocols-serve.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

@@ -2,6 +2,7 @@
 // into private ranges), endless and compressed-bomb bodies, slow-loris and never-answering sources. Everything runs
 // on 127.0.0.1 (and, for the redirect case, inside a private network namespace); nothing is timed: a source that
 // never ends can only make these tests hang, never pass, if the guard is missing.
+// Touches no database (verifySource alone); what a worker stores after it: receive-webmention, receive-workers.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

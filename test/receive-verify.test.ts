@@ -2,6 +2,7 @@
 // the project's guarded client (connectTo sends source.example there, as a real host name would resolve). Test
 // names quote the W3C Webmention implementation-report receiver checklist
 // (github.com/w3c/webmention, implementation-reports/TEMPLATE.md) where they check one of its items.
+// Touches no database (verifySource alone); what the receiver stores after it: receive-webmention, receive-workers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';

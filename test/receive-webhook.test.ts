@@ -1,10 +1,12 @@
+// The webhook after an approval, against a build hook on 127.0.0.1: retries, backoff, the guarded client. Touches no
+// database (a mention is only its payload here), so it runs once, not per store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpClient } from '../src/net/http.ts';
 import { createWebhook, webhookPayload } from '../src/receive/publish/webhook.ts';
-import { sample } from './fixtures/receive/memory-store.ts';
+import { sample } from './fixtures/receive/mentions.ts';
 
 /** A build hook on 127.0.0.1 answering the statuses given, in turn; records what reached it. */
 async function buildHook(statuses: number[]) {
