@@ -145,6 +145,18 @@ forEachStore((kind) => {
     assert.equal((await store.mentions({ since: at(2).toISOString() })).length, 2);
   });
 
+  test(`${kind.name}: sites: ensureSites adds many in one go (past one statement's chunk), keeps existing tokens, is idempotent`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
+    const { store } = await kind.open(t);
+    const first = await store.ensureSite(SITE);
+    const origins = [SITE, ...Array.from({ length: 1_203 }, (_, i) => `https://site${i}.example`)];
+    await store.ensureSites(origins);
+    await store.ensureSites(origins);
+    const sites = await store.sites();
+    assert.equal(sites.length, 1_204);
+    assert.deepEqual(sites.find((site) => site.origin === SITE), first, 'the existing site keeps its read token');
+    assert.equal(new Set(sites.map((site) => site.readToken)).size, 1_204, 'each site its own token');
+  });
+
   test(`${kind.name}: two stores on one database (two processes) claiming at once never take the same job, and take them all`, { skip: kind.skip, timeout: 300_000 }, async (t) => {
     const { store, another } = await kind.open(t);
     const other = await another();

@@ -16,6 +16,7 @@ import { startWorkers } from './queue/workers.ts';
 import type { Verifier, WorkerEvent } from './queue/workers.ts';
 import { moderatedStore } from './moderate/apply.ts';
 import { createSiteDirectory } from './sites.ts';
+import { createQueueBound } from './accept/queue-bound.ts';
 import type { WebhookResult } from './publish/webhook.ts';
 import type { Mention, ReceiverStore } from './types.ts';
 
@@ -79,7 +80,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   const verifySource = deps.verify ? undefined : (await import('./verify/index.ts')).verifySource;
   const verify: Verifier = deps.verify ?? ((received, signal) => verifySource!(received, { client: client!, signal }));
   try {
-    for (const origin of options.sites) await store.ensureSite(origin);
+    await store.ensureSites(options.sites);
   } catch (error) {
     await store.close();
     await client?.close();
@@ -99,9 +100,13 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
       onWorkerEvent?.(event);
     },
   });
+  // A monotonic clock, not the injected one: how often the queue is counted is about cost, not behaviour.
+  const bound = createQueueBound(() => store.queueDepth(), options.maxQueue, () => performance.now());
   const context = {
-    store, sites: options.sites, directory, maxQueue: options.maxQueue, now,
+    store, sites: options.sites, directory, now,
+    queueFull: () => bound.full(),
     queued: () => {
+      bound.added();
       counters.accepted++;
       workers.wake();
     },

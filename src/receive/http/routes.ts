@@ -14,9 +14,10 @@ export interface RouteContext {
   sites: readonly string[];
   /** The origins received for now (configured or added by the admin API), and each one's limits. */
   directory: SiteDirectory;
-  /** Called after a job is durably queued: wakes an idle worker. */
+  /** Called after a job is durably queued: wakes an idle worker, counts it against the bound. */
   queued: () => void;
-  maxQueue: number;
+  /** The bounded queue (--max-queue): accept/queue-bound.ts. */
+  queueFull: () => Promise<boolean>;
   now: () => Date;
 }
 
@@ -70,7 +71,7 @@ async function receiveWebmention(req: ReceiverRequest, sites: readonly string[],
   const bySource = limits.source.take(new URL(claim.received.source).hostname, now.getTime());
   if (!bySource.ok) return tooMany(429, bySource.retryAfterSeconds, 'too many webmentions from this source host');
   // A bounded queue: under a flood, say "later" rather than let the disk and the backlog grow without end.
-  if (await context.store.queueDepth() >= context.maxQueue) return tooMany(503, 60, 'the verification queue is full');
+  if (await context.queueFull()) return tooMany(503, 60, 'the verification queue is full');
   const job = await context.store.enqueue(claim.received);
   context.queued();
   return {

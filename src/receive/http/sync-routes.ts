@@ -75,7 +75,7 @@ async function receive(
   // fetched again. A deleted one may come back.
   const [known] = await context.store.mentions({ site: received.site, target: received.target, source: received.source, status: ['pending', 'approved', 'spam'], perPage: 1 });
   if (known) return registered();
-  if (await context.store.queueDepth() >= context.maxQueue) return plain(503, 'the verification queue is full', 60);
+  if (await context.queueFull()) return plain(503, 'the verification queue is full', 60);
   const job = await context.store.enqueue(received);
   // Waiting before the workers are woken: the verdict cannot come before someone listens for it.
   const verdict = context.waiters.wait(job.id, context.answerWithinMs?.[protocol] ?? ANSWER_WITHIN_MS[protocol]);

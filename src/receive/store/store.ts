@@ -66,6 +66,18 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
       return toSite(row);
     },
 
+    async ensureSites(origins) {
+      // One commit, not one per site: with 10,000 configured sites, start-up paid 10,000 fsyncs (43 s on SQLite).
+      // Chunks keep each statement under SQLite's bound-parameter limit (5 columns x 500 rows).
+      const createdAt = iso(new Date());
+      await writing(async (tx) => {
+        for (let i = 0; i < origins.length; i += 500) {
+          const rows = origins.slice(i, i + 500).map((origin) => ({ origin, read_token: newToken(), created_at: createdAt, settings: null, last_claim: null }));
+          await tx.insertInto('sites').values(rows).onConflict((oc) => oc.column('origin').doNothing()).execute();
+        }
+      });
+    },
+
     async site(origin) {
       const row = await db.selectFrom('sites').selectAll().where('origin', '=', origin).executeTakeFirst();
       return row ? toSite(row) : undefined;
