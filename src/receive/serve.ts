@@ -33,6 +33,8 @@ export interface ReceiverDeps {
   /** Extra routes (the other protocols, the read API), after the built-in ones. */
   routes?: (store: ReceiverStore) => Route[];
   onWorkerEvent?: (event: WorkerEvent) => void;
+  /** How often idle workers look for due jobs without being woken (default 1 s; tests make it long). */
+  pollMs?: number;
   onError?: (error: unknown) => void;
   /** The outcome of each webhook call (--webhook), for the log. */
   onWebhook?: (result: WebhookResult) => void;
@@ -91,15 +93,22 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   const waiters = createJobWaiters();
   const counters = newCounters();
   const onWorkerEvent = deps.onWorkerEvent;
+  // Jobs queued by other processes wake the workers at once where the database can say so (Postgres: LISTEN);
+  // listening before the workers start, so that no job queued after their first look waits for the poll.
+  let wake = () => {};
+  const watch = options.role === 'web' || !store.watchJobs ? undefined
+    : await store.watchJobs(() => wake(), (error) => deps.onError?.(error));
   // A web process starts no worker (its jobs are verified by the worker processes on the same database).
   const workers = startWorkers({
     store, verify, count: options.role === 'web' ? 0 : options.verifyWorkers, deadlineMs: options.verifyTimeout, now,
+    ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
     onEvent: (event) => {
       waiters.event(event);
       countWorkerEvent(counters, event);
       onWorkerEvent?.(event);
     },
   });
+  wake = () => workers.wake();
   const context = {
     store, sites: options.sites, directory, maxQueue: options.maxQueue, now,
     queued: () => {
@@ -127,6 +136,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
       });
     });
   } catch (cause) {
+    await watch?.close();
     await workers.stop();
     await store.close();
     await client?.close();
@@ -146,6 +156,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await closed;
+        await watch?.close();
         await workers.stop();
         await store.close();
         await client?.close();

@@ -193,5 +193,17 @@ export interface ReceiverStore {
   /** Source domains approved once are approved next time (WordPress's rule). */
   isApprovedDomain(site: string, domain: string): Promise<boolean>;
 
+  /**
+   * Calls `onJob` when a job may have been queued by any process on the database (Postgres: LISTEN/NOTIFY on a
+   * connection of its own, reconnected when lost), so idle workers look at once instead of at their next poll.
+   * Resolves once listening (or once the first attempt failed: the poll still finds every job). Absent where the
+   * database has no signal between processes (SQLite): workers poll.
+   */
+  watchJobs?(onJob: () => void, onError?: (error: unknown) => void): Promise<JobWatch>;
+
+  close(): Promise<void>;
+}
+
+export interface JobWatch {
   close(): Promise<void>;
 }

@@ -52,5 +52,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new LinkbackError('DB_UNUSABLE', `cannot migrate the mentions database ${where}${failed ? ` (step ${failed})` : ''}: ${(error as Error).message}`, { cause: error });
   }
-  return createKyselyStore(db, { maxAttempts: options.maxAttempts, dialect: 'postgres' });
+  const store = createKyselyStore(db, { maxAttempts: options.maxAttempts, dialect: 'postgres' });
+  return {
+    ...store,
+    async watchJobs(onJob, onError) {
+      // Loaded here: only processes with workers listen.
+      const { listenForJobs } = await import('./pg-listen.ts');
+      return listenForJobs({ url: options.url, onJob, ...(onError ? { onError } : {}) });
+    },
+  };
 }
