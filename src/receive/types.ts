@@ -200,6 +200,12 @@ export interface ReceiverStore {
    * database has no signal between processes (SQLite): workers poll.
    */
   watchJobs?(onJob: () => void, onError?: (error: unknown) => void): Promise<JobWatch>;
+  /**
+   * Counts one request for a rate-limit key in the given minute (since the epoch), where every process sees it, and
+   * returns that minute's count and the one before's. Present on Postgres (limits shared by its web processes);
+   * absent on SQLite, whose limits stay in each process's memory.
+   */
+  countHit?(key: string, minute: number): Promise<{ current: number; previous: number }>;
 
   close(): Promise<void>;
 }
