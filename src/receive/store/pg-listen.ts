@@ -27,7 +27,10 @@ export async function listenForJobs(options: JobListenerOptions): Promise<JobWat
   let closed = false;
 
   function lost(client: pg.Client, error?: unknown): void {
-    if (error !== undefined) options.onError?.(error);
+    if (error !== undefined && !closed) {
+      const message = error instanceof Error ? error.message : String(error);
+      options.onError?.(new Error(`listening for new jobs: ${message} (reconnecting; the workers poll meanwhile)`, { cause: error }));
+    }
     if (client !== current || closed) return;
     current = undefined;
     void client.end().catch(() => undefined);
