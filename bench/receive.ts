@@ -1,7 +1,7 @@
 // Benchmark: the receiver as it runs (`linkback serve`, compiled, each process fresh) under autocannon (issues 12, 13).
 //   Accept: webmentions accepted per second and p99 latency, each 202 after its job is committed, against the floor
 //     measured in the same run: the same autocannon against a bare node:http server answering 202
-//     (bench/child/accept-floor.ts). SQLite (one `all` process: SQLite refuses --role web/worker) and Postgres
+//     (bench/child/accept-floor.ts). SQLite (one `all` process: one writer at a time anyway) and Postgres
 //     (1 and 2 `--role web` processes, one autocannon each, in parallel).
 //   Sites: the same on SQLite with 1, 100 and 10,000 sites configured (start-up time too).
 //   Flood: peak RSS of a fresh SQLite `serve` after N webmentions queued (none verified: the one worker waits on a

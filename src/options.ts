@@ -163,7 +163,8 @@ export const optionsSchema = z
     database: z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'must be a postgres:// URL (for SQLite, give the file as --db)').nullable().default(null),
     /**
      * What this process does: `web` accepts and queues, `worker` verifies, `all` both. Web and worker processes on
-     * one Postgres scale apart; a worker listens only for /healthz, /readyz and /metrics.
+     * one Postgres (or on one SQLite file, on one machine) scale apart; a worker listens only for /healthz, /readyz
+     * and /metrics.
      */
     role: z.enum(['all', 'web', 'worker']).default('all'),
     /** Take the client address from X-Forwarded-For (its last entry: what our own proxy saw). Only behind a proxy. */

@@ -77,7 +77,7 @@ describe('serve on Postgres', { skip: bin ? false : POSTGRES_MISSING }, () => {
   });
 });
 
-test('a database that cannot be reached exits 3 naming it without its password; a non-Postgres URL, or --role web/worker on SQLite, is a usage error', { timeout: 120_000 }, async (t) => {
+test('a database that cannot be reached exits 3 naming it without its password; a non-Postgres URL is a usage error', { timeout: 120_000 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-pg-serve-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   // Port 9 (discard) on loopback: nothing listens there in a test environment, so the connection is refused.
@@ -94,10 +94,4 @@ test('a database that cannot be reached exits 3 naming it without its password; 
   );
   assert.match(wrong, /exited \(2\)/);
   assert.match(wrong, /must be a postgres:\/\/ URL/);
-  const sqliteWorker = await startServe(['--site', SITE, '--role', 'worker'], { cwd: dir }).then(
-    () => assert.fail('a worker process started on a SQLite file'),
-    (error: Error) => error.message,
-  );
-  assert.match(sqliteWorker, /exited \(2\)/);
-  assert.match(sqliteWorker, /--role worker is for several serve processes on one Postgres database/);
 });

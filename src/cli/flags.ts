@@ -68,7 +68,7 @@ const SPECS: Readonly<Record<string, FlagSpec>> = {
   host: { flags: '--host <address>', description: `address to listen on${def('host')}; behind a reverse proxy keep loopback`, commands: SERVE },
   db: { flags: '--db <file>', description: `the mentions database (SQLite)${def('db')}`, commands: [...SERVE, 'mentions'] },
   database: { flags: '--database <url>', description: 'a Postgres database instead of the SQLite file (postgres://user:password@host:port/name), shared by several serve processes (mentions export reads it too)', commands: [...SERVE, 'mentions'] },
-  role: { flags: '--role <role>', description: `all: accept and verify; web: accept and queue only; worker: verify only (with --database, processes scale apart)${def('role')}`, commands: SERVE },
+  role: { flags: '--role <role>', description: `all: accept and verify; web: accept and queue only; worker: verify only (processes on one SQLite file on one machine, or on one --database, scale apart)${def('role')}`, commands: SERVE },
   trustProxy: { flags: '--trust-proxy', description: 'take the client address from X-Forwarded-For (only behind your own reverse proxy)', commands: SERVE },
   verifyWorkers: { flags: '--verify-workers <n>', description: `verifications at once${def('verifyWorkers')}`, commands: SERVE },
   verifyTimeout: { flags: '--verify-timeout <ms>', description: `deadline of one verification${def('verifyTimeout')}`, commands: SERVE },

@@ -21,8 +21,9 @@ export function serveCommand(program: Command, io: CliIo, done: (code: number) =
 Webmentions are accepted at /<domain>/webmention (and /webmention with one site), queued on disk before the
 202 answer, and verified in the background (--verify-workers at once, --verify-timeout each). A job's state is
 at /status/<id> (the 202's Location); /healthz answers 200, /readyz 200 when the database answers, /metrics
-in Prometheus' text format. With --database postgres://… any number of processes share the queue; --role web
-or worker lets accepting and verifying scale apart. Run it behind a reverse proxy (nginx, Caddy) with
+in Prometheus' text format. --role web (accept and queue) or worker (verify) lets accepting and verifying
+scale apart: on one machine, processes may share the SQLite file (a local disk, not a network filesystem); with
+--database postgres://… any number of processes on any number of machines share the queue. Run it behind a reverse proxy (nginx, Caddy) with
 --trust-proxy so rate limits see the real client address. Pingbacks (/<domain>/xmlrpc) and trackbacks
 (/<domain>/trackback?target=<post URL>) are queued the same way, and answered with the verdict when it comes
 within a few seconds (else as received, verified later). Exit code: 0 after SIGTERM/SIGINT, 2 bad settings,
@@ -33,6 +34,7 @@ Examples:
   $ linkback serve --site https://blog.example.org --site https://notes.example.org --port 8080 --trust-proxy
   $ LINKBACK_SITES=https://blog.example.org LINKBACK_DB=/var/lib/linkback/mentions.db linkback serve
   $ linkback serve --print-head --site https://blog.example.org --public-url https://mentions.example.org
+  $ linkback serve --site https://blog.example.org --role web & linkback serve --site https://blog.example.org --role worker --port 9100
   $ LINKBACK_DATABASE=postgres://linkback:secret@db.internal/linkback linkback serve --site https://blog.example.org`)
     .action(async (parsed: Record<string, unknown>) => {
       const { options: layered, config } = await settingsFor(io, parsed, attributes);

@@ -34,6 +34,8 @@ export interface ReceiverDeps {
   /** Extra routes (the other protocols, the read API), after the built-in ones. */
   routes?: (store: ReceiverStore) => Route[];
   onWorkerEvent?: (event: WorkerEvent) => void;
+  /** How often idle workers look for due jobs without being woken (default 1 s; tests make it long). */
+  pollMs?: number;
   onError?: (error: unknown) => void;
   /** The outcome of each webhook call (--webhook), for the log. */
   onWebhook?: (result: WebhookResult) => void;
@@ -52,10 +54,11 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   if (options.sites.length === 0 && !options.adminToken) {
     throw new LinkbackError('USAGE', 'no site to receive for: give its origin, e.g. --site https://blog.example.org (repeatable), or an --admin-token to add sites through the admin API');
   }
-  if (options.role !== 'all' && options.database === null && !deps.store) {
-    // Several processes writing one SQLite file: its store's read-then-write transactions would fail with
-    // SQLITE_BUSY when another process commits in between (they are not BEGIN IMMEDIATE). Postgres only, for now.
-    throw new LinkbackError('USAGE', `--role ${options.role} is for several serve processes on one Postgres database: give --database postgres://…`);
+  // `web` and `worker` processes may share one SQLite file on one machine: its writes are BEGIN IMMEDIATE with a
+  // busy_timeout (store.ts), so they take turns. Not an in-memory database: another process cannot see it. (A file
+  // on a network filesystem would be wrong too, as SQLite's locks do not hold there, but that cannot be detected.)
+  if (options.role !== 'all' && options.database === null && !deps.store && options.db === ':memory:') {
+    throw new LinkbackError('USAGE', `--role ${options.role} needs a database another process can open: a SQLite file (--db), not :memory:, or --database postgres://…`);
   }
   const now = deps.now ?? (() => new Date());
   // A pool per process: the verification workers and the requests in flight, plus a few for the read API.
@@ -91,15 +94,22 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
   const waiters = createJobWaiters();
   const counters = newCounters();
   const onWorkerEvent = deps.onWorkerEvent;
-  // A web process starts no worker (its jobs are verified by worker processes polling the same database).
+  // Jobs queued by other processes wake the workers at once where the database can say so (Postgres: LISTEN);
+  // listening before the workers start, so that no job queued after their first look waits for the poll.
+  let wake = () => {};
+  const watch = options.role === 'web' || !store.watchJobs ? undefined
+    : await store.watchJobs(() => wake(), (error) => deps.onError?.(error));
+  // A web process starts no worker (its jobs are verified by the worker processes on the same database).
   const workers = startWorkers({
     store, verify, count: options.role === 'web' ? 0 : options.verifyWorkers, deadlineMs: options.verifyTimeout, now,
+    ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
     onEvent: (event) => {
       waiters.event(event);
       countWorkerEvent(counters, event);
       onWorkerEvent?.(event);
     },
   });
+  wake = () => workers.wake();
   // A monotonic clock, not the injected one: how often the queue is counted is about cost, not behaviour.
   const bound = createQueueBound(() => store.queueDepth(), options.maxQueue, () => performance.now());
   const context = {
@@ -131,6 +141,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
       });
     });
   } catch (cause) {
+    await watch?.close();
     await workers.stop();
     await store.close();
     await client?.close();
@@ -150,6 +161,7 @@ export async function startReceiver(options: ReceiverOptions, deps: ReceiverDeps
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await closed;
+        await watch?.close();
         await workers.stop();
         await store.close();
         await client?.close();

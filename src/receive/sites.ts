@@ -2,8 +2,8 @@
 // (--site) and those the admin API added, read from the store. Another `serve` process on the same Postgres may add
 // or remove a site at any time, so the list is read again after a short while (ttlMs): a new site is received for
 // within that time everywhere, at once in the process that added it (forget()).
-import { createRateLimiter } from './accept/limits.ts';
-import type { RateLimiter } from './accept/limits.ts';
+import { createRateLimiter, sharedLimiter } from './accept/limits.ts';
+import type { HitCounter, SharedLimiter } from './accept/limits.ts';
 import { rulesFrom } from './moderate/index.ts';
 import type { ModerationRules } from './moderate/index.ts';
 import type { ReceiverStore, Site, SiteSettings } from './types.ts';
@@ -22,10 +22,15 @@ export interface SiteDirectory {
   /** The origins received for now. */
   origins(): Promise<string[]>;
   /** The site's settings over the server's (a site without its own settings shares the server's limiters). */
-  limits(origin: string): Promise<{ client: RateLimiter; source: RateLimiter }>;
+  limits(origin: string): Promise<Limits>;
   rules(origin: string): Promise<ModerationRules>;
   /** Reads the store again on next use (this process changed the sites). */
   forget(): void;
+}
+
+export interface Limits {
+  client: SharedLimiter;
+  source: SharedLimiter;
 }
 
 /** How long a list of sites is used before the store is read again. */
@@ -33,9 +38,16 @@ export const SITES_TTL_MS = 5_000;
 
 export function createSiteDirectory(store: ReceiverStore, server: ServerSettings, clock: () => number, ttlMs = SITES_TTL_MS): SiteDirectory {
   let cached: { at: number; sites: Promise<Map<string, Site>> } | undefined;
-  const shared = { client: createRateLimiter(server.rateClient), source: createRateLimiter(server.rateSource) };
+  // Where the store counts requests for every process (Postgres), each limit holds for all of them; its keys say
+  // whose limits they are: the server's (shared by the sites without their own) or one site's.
+  const count: HitCounter | undefined = store.countHit ? (key, minute) => store.countHit!(key, minute) : undefined;
+  const limitsFor = (scope: string, rateClient: number, rateSource: number): Limits => ({
+    client: sharedLimiter(createRateLimiter(rateClient), rateClient, `client:${scope}`, count),
+    source: sharedLimiter(createRateLimiter(rateSource), rateSource, `source:${scope}`, count),
+  });
+  const shared = limitsFor('*', server.rateClient, server.rateSource);
   // A site's own limiters, kept while its limits stay the same (a change starts them afresh).
-  const own = new Map<string, { key: string; client: RateLimiter; source: RateLimiter }>();
+  const own = new Map<string, { key: string } & Limits>();
 
   function sites(): Promise<Map<string, Site>> {
     const now = clock();
@@ -62,7 +74,7 @@ export function createSiteDirectory(store: ReceiverStore, server: ServerSettings
       const key = `${rateClient}/${rateSource}`;
       let limiters = own.get(origin);
       if (limiters?.key !== key) {
-        limiters = { key, client: createRateLimiter(rateClient), source: createRateLimiter(rateSource) };
+        limiters = { key, ...limitsFor(origin, rateClient, rateSource) };
         own.set(origin, limiters);
       }
       return limiters;

@@ -195,5 +195,23 @@ export interface ReceiverStore {
   /** Source domains approved once are approved next time (WordPress's rule). */
   isApprovedDomain(site: string, domain: string): Promise<boolean>;
 
+  /**
+   * Calls `onJob` when a job may have been queued by any process on the database (Postgres: LISTEN/NOTIFY on a
+   * connection of its own, reconnected when lost), so idle workers look at once instead of at their next poll.
+   * Resolves once listening (or once the first attempt failed: the poll still finds every job). Absent where the
+   * database has no signal between processes (SQLite): workers poll.
+   */
+  watchJobs?(onJob: () => void, onError?: (error: unknown) => void): Promise<JobWatch>;
+  /**
+   * Counts one request for a rate-limit key in the given minute (since the epoch), where every process sees it, and
+   * returns that minute's count and the one before's. Present on Postgres (limits shared by its web processes);
+   * absent on SQLite, whose limits stay in each process's memory.
+   */
+  countHit?(key: string, minute: number): Promise<{ current: number; previous: number }>;
+
+  close(): Promise<void>;
+}
+
+export interface JobWatch {
   close(): Promise<void>;
 }

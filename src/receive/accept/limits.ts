@@ -63,3 +63,51 @@ export function createRateLimiter(perMinute: number, maxKeys = 10_000): RateLimi
     },
   };
 }
+
+export type Decision = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+/** Requests counted for one key in the database: this minute's (this one included) and the minute before's. */
+export interface WindowHits {
+  current: number;
+  previous: number;
+}
+
+/** Counts one request for `key` in minute `minute` (minutes since the epoch) where every process sees it. */
+export type HitCounter = (key: string, minute: number) => Promise<WindowHits>;
+
+/**
+ * A sliding-window limit from two fixed one-minute counts (this minute's, and the one before's weighted by how much
+ * of it still lies within the last 60 s): at most `perMinute` in any minute, give or take the weighting, with no
+ * state but the counts, so that processes sharing them share the limit.
+ */
+export function slidingWindow(perMinute: number, hits: WindowHits, nowMs: number): Decision {
+  const intoMinute = (nowMs % 60_000) / 60_000;
+  if (hits.previous * (1 - intoMinute) + hits.current <= perMinute) return { ok: true };
+  // When the estimate falls to the limit again: later in this minute as the previous one's weight shrinks, else in
+  // the next, where this minute's count is the previous one. A guess for Retry-After, not a promise.
+  const thisMinute = hits.current < perMinute && hits.previous > 0 ? 1 - (perMinute - hits.current) / hits.previous : undefined;
+  const at = thisMinute !== undefined && thisMinute < 1
+    ? thisMinute
+    : 1 + Math.max(0, 1 - (perMinute - 1) / hits.current);
+  return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((at - intoMinute) * 60)) };
+}
+
+/** A rate limit that may wait on the database. */
+export interface SharedLimiter {
+  take(key: string, nowMs: number): Promise<Decision>;
+}
+
+/**
+ * This process's bucket first (it refuses a flood without a database round trip), then, where the database counts
+ * (`count`: Postgres), the count of every process under `scope:key`: N web processes let through the limit, not N
+ * times it. `perMinute` 0 = no limit.
+ */
+export function sharedLimiter(local: RateLimiter, perMinute: number, scope: string, count?: HitCounter): SharedLimiter {
+  return {
+    async take(key, nowMs) {
+      const here = local.take(key, nowMs);
+      if (!here.ok || !count || perMinute === 0) return here;
+      return slidingWindow(perMinute, await count(`${scope}:${key}`, Math.floor(nowMs / 60_000)), nowMs);
+    },
+  };
+}

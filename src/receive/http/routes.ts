@@ -61,14 +61,14 @@ async function receiveWebmention(req: ReceiverRequest, sites: readonly string[],
   const now = context.now();
   // Two sites on one host (http and https) share the first one's limits.
   const limits = await context.directory.limits(sites[0]);
-  const byClient = limits.client.take(clientKey(req.clientAddress), now.getTime());
+  const byClient = await limits.client.take(clientKey(req.clientAddress), now.getTime());
   if (!byClient.ok) return tooMany(429, byClient.retryAfterSeconds, 'too many requests from your address');
   const claim = acceptWebmention(req, { sites, now });
   if (!claim.ok) return claim.answer;
   // A blocked source domain (the site's rules over the server's) is refused before anything is queued or fetched.
   const blocked = blockedReason(claim.received, await context.directory.rules(sites[0]));
   if (blocked !== undefined) return badRequest(blocked);
-  const bySource = limits.source.take(new URL(claim.received.source).hostname, now.getTime());
+  const bySource = await limits.source.take(new URL(claim.received.source).hostname, now.getTime());
   if (!bySource.ok) return tooMany(429, bySource.retryAfterSeconds, 'too many webmentions from this source host');
   // A bounded queue: under a flood, say "later" rather than let the disk and the backlog grow without end.
   if (await context.queueFull()) return tooMany(503, 60, 'the verification queue is full');

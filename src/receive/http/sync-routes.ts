@@ -56,7 +56,7 @@ async function receive(
   const now = context.now();
   const limits = await context.directory.limits(sites[0]);
   // Keyed as webmention's limit is (an IPv6 client by its /64), so one client cannot dodge it by changing protocol or address.
-  const byClient = limits.client.take(clientKey(req.clientAddress), now.getTime());
+  const byClient = await limits.client.take(clientKey(req.clientAddress), now.getTime());
   if (!byClient.ok) return plain(429, 'too many requests from your address', byClient.retryAfterSeconds);
   // With two sites on one host (http and https), the one the target belongs to.
   let claim: PingbackAccept | undefined;
@@ -68,7 +68,7 @@ async function receive(
   const { received } = claim;
   const blocked = blockedReason(received, await context.directory.rules(claim.received.site));
   if (blocked !== undefined) return refuse(blocked);
-  const bySource = limits.source.take(new URL(received.source).hostname, now.getTime());
+  const bySource = await limits.source.take(new URL(received.source).hostname, now.getTime());
   if (!bySource.ok) return plain(429, `too many ${protocol}s from this source host`, bySource.retryAfterSeconds);
   // Pingback and TrackBack have no updates: a source already registered for this target is answered as such
   // (Pingback's fault 0x30, TrackBack's wording of WordPress, which senders read as "already there") and not

@@ -1,6 +1,7 @@
 // The receiver's schema as a versioned list, run by Kysely's Migrator (which records what ran and locks while
 // migrating). Append, never edit: a database made by an older linkback is brought up to date step by step.
 // Written with Kysely's schema builder so the same list runs on Postgres (issue 13); only the id type differs.
+import { sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -68,6 +69,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('sites').addColumn('last_claim', 'bigint').execute();
         // claim() joins a site's due jobs; removeSite() finds a site's waiting jobs.
         await db.schema.createIndex('jobs_site_due').on('jobs').columns(['site', 'state', 'not_before']).execute();
+      },
+    },
+    // Rate limits that hold for every web process on one Postgres (issue 13): requests per key and minute. Unlogged
+    // there (no WAL: a crash loses at most a minute of counts, which only ever lets more through). SQLite keeps its
+    // limits in memory (one machine), so the table stays empty there; it exists so both schemas are the same.
+    '0004_rate_hits': {
+      async up(db: Kysely<unknown>) {
+        let table = db.schema.createTable('rate_hits');
+        if (dialect === 'postgres') table = table.modifyFront(sql`unlogged`);
+        await table
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('minute', 'integer', (c) => c.notNull())
+          .addColumn('hits', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('rate_hits_pkey', ['key', 'minute'])
+          .execute();
       },
     },
   };

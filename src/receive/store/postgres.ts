@@ -1,7 +1,7 @@
 // Opens the store on Postgres (`linkback serve --database postgres://…`): the same tables, migrations and queries
 // as the SQLite file (store.ts, migrations.ts), so that any number of `serve` processes share one database and one
 // job queue. Kysely's Migrator takes an advisory lock, so processes starting together migrate once.
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { LinkbackError } from '../../errors.ts';
 import type { ReceiverStore } from '../types.ts';
@@ -52,5 +52,32 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new LinkbackError('DB_UNUSABLE', `cannot migrate the mentions database ${where}${failed ? ` (step ${failed})` : ''}: ${(error as Error).message}`, { cause: error });
   }
-  return createKyselyStore(db, { maxAttempts: options.maxAttempts, dialect: 'postgres' });
+  const store = createKyselyStore(db, { maxAttempts: options.maxAttempts, dialect: 'postgres' });
+  let swept = 0;
+  return {
+    ...store,
+    async countHit(key, minute) {
+      // Counts older than the minute before are never read again: each process clears them once a minute.
+      if (minute > swept) {
+        swept = minute;
+        await db.deleteFrom('rate_hits').where('minute', '<', minute - 1).execute();
+      }
+      // One round trip: count this request (an upsert, atomic under concurrent processes) and read the minute before.
+      const { rows } = await sql<{ current: number; previous: number }>`
+        with hit as (
+          insert into rate_hits (key, minute, hits) values (${key}, ${minute}, 1)
+          on conflict (key, minute) do update set hits = rate_hits.hits + 1
+          returning hits
+        )
+        select (select hits from hit) as current,
+          coalesce((select hits from rate_hits where key = ${key} and minute = ${minute - 1}), 0) as previous`.execute(db);
+      const row = rows[0];
+      return { current: Number(row?.current ?? 1), previous: Number(row?.previous ?? 0) };
+    },
+    async watchJobs(onJob, onError) {
+      // Loaded here: only processes with workers listen.
+      const { listenForJobs } = await import('./pg-listen.ts');
+      return listenForJobs({ url: options.url, onJob, ...(onError ? { onError } : {}) });
+    },
+  };
 }

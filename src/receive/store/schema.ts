@@ -54,8 +54,17 @@ export interface MentionsTable {
   updated_at: string;
 }
 
+/** Requests per rate-limit key and minute (Postgres only: limits shared by every web process). */
+export interface RateHitsTable {
+  key: string;
+  /** Minutes since the epoch. */
+  minute: number;
+  hits: number;
+}
+
 export interface ReceiverDb {
   sites: SitesTable;
   jobs: JobsTable;
   mentions: MentionsTable;
+  rate_hits: RateHitsTable;
 }

@@ -16,6 +16,9 @@ export interface StoreOptions {
   onClose?: () => void;
 }
 
+/** The Postgres channel each enqueue notifies on commit, which worker processes LISTEN to (listen.ts). */
+export const JOBS_CHANNEL = 'linkback_jobs';
+
 /** Jobs that still count against the queue bound. */
 const WAITING = ['queued', 'running'] as const;
 
@@ -125,6 +128,9 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
             state: 'queued', attempts: 0, not_before: now, lease_owner: null, last_error: null, mention_id: null,
             created_at: now, updated_at: now,
           }).returningAll().executeTakeFirstOrThrow();
+        // Delivered when (and only if) this transaction commits, to the listening worker processes. SQLite has no
+        // signal between processes: its workers find the job at their next poll.
+        if (options.dialect === 'postgres') await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(tx);
         return toJob(row);
       });
     },
