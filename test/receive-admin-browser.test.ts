@@ -1,20 +1,19 @@
 // The moderation page in a real browser: Debian's Chromium, driven by playwright-core (nothing downloaded). Logs in
 // with the admin token, approves one mention and marks one spam through the page's own buttons, and checks the
-// store; a stored XSS payload must not run; a form posted from another site must change nothing.
+// store; a stored XSS payload must not run; a form posted from another site must change nothing. On SQLite and on
+// Postgres alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseSettings } from '../src/options.ts';
 import type { WebhookResult } from '../src/receive/publish/webhook.ts';
 import { startReceiver } from '../src/receive/serve.ts';
 import type { Received, Verification } from '../src/receive/types.ts';
 import { close, listen, sendWebmention } from './receive-helpers.ts';
+import { forEachStore } from './receive-stores.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = 'browser-admin-token-4f1c2e';
@@ -46,10 +45,10 @@ async function attackerSite(action: string) {
   return { url: `http://attacker.test:${port}/`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-test('moderation page in Chromium: log in, approve, mark spam; stored XSS does not run; cross-site POST refused', { skip: !existsSync(CHROMIUM) && `no ${CHROMIUM}`, timeout: 300_000 }, async (t) => {
-  // The real receiver (SQLite store, queue, workers, server). The verifier stands in for a broken sanitiser: it
-  // stores the payload as it came, so what is tested is the page's own escaping and sanitising.
-  const dir = await mkdtemp(join(tmpdir(), 'linkback-admin-'));
+forEachStore((kind) => test(`${kind.name}: moderation page in Chromium: log in, approve, mark spam; stored XSS does not run; cross-site POST refused`, { skip: !existsSync(CHROMIUM) && `no ${CHROMIUM}`, timeout: 300_000 }, async (t) => {
+  // The real receiver (store, queue, workers, server). The verifier stands in for a broken sanitiser: it stores the
+  // payload as it came, so what is tested is the page's own escaping and sanitising.
+  const { settings: database } = await kind.database(t);
   const verified: number[] = [];
   let allVerified: () => void = () => {};
   const three = new Promise<void>((resolve) => (allVerified = resolve));
@@ -58,7 +57,7 @@ test('moderation page in Chromium: log in, approve, mark spam; stored XSS does n
   const firstHook = new Promise<void>((resolve) => (hookAnswered = resolve));
   const hook = await listen((_req, res) => void res.writeHead(204).end());
   const receiver = await startReceiver(
-    parseSettings({ sites: [SITE], port: 0, db: join(dir, 'm.db'), rateClient: 0, rateSource: 0, adminToken: ADMIN, allowPrivate: true, webhook: `${hook.origin}/build` }),
+    parseSettings({ sites: [SITE], port: 0, ...database, rateClient: 0, rateSource: 0, adminToken: ADMIN, allowPrivate: true, webhook: `${hook.origin}/build` }),
     {
       verify: async (received: Received): Promise<Verification> => received.source.endsWith('/xss')
         ? { ok: true, property: 'in-reply-to', author: { name: XSS_NAME, url: 'javascript:window.__xss="author"' }, content: { html: XSS_CONTENT, text: 'nice post' } }
@@ -79,7 +78,6 @@ test('moderation page in Chromium: log in, approve, mark spam; stored XSS does n
     await attacker.close();
     await receiver.close();
     await close(hook.server);
-    await rm(dir, { recursive: true, force: true });
   });
   for (const source of ['https://x.example/xss', 'https://fine.example/two', 'https://spammy.example/buy']) {
     assert.equal((await sendWebmention(`${receiver.url}/blog.example/webmention`, source, `${SITE}/post/`) as { status: number }).status, 202);
@@ -156,4 +154,4 @@ test('moderation page in Chromium: log in, approve, mark spam; stored XSS does n
   // One approval, one webhook call (sent in the background).
   await firstHook;
   assert.deepEqual(hooked.map((r) => [r.ok, r.mentionId]), [[true, two]]);
-});
+}));

@@ -1,6 +1,7 @@
 // Discovery of a `linkback serve` receiver: the <link> tags and TrackBack RDF a site publishes, read back by
 // linkback's own sender-side discovery (the code that finds endpoints on other people's pages), and written into
-// pages by a real Eleventy build and by the Astro integration's folder pass.
+// pages by a real Eleventy build and by the Astro integration's folder pass. No database here (these are pages and
+// build plugins, no receiver runs), so nothing to run on Postgres as well.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

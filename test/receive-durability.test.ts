@@ -1,25 +1,26 @@
 // THE durability test of `linkback serve`: a flood of 1,000 webmentions, the server SIGKILLed mid-flood (no chance to
 // clean up), then started again on the same database. Every acknowledged (202) webmention ends verified, none is
 // lost, none is stored twice — including those whose verification was in flight at the kill (taken again after
-// their lease) and those the sender re-sent because the 202 never reached it.
+// their lease) and those the sender re-sent because the 202 never reached it. On SQLite and on Postgres alike: the
+// same kill, and the same checks, read from the database through the store once the server is gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { ServerResponse } from 'node:http';
 import { close, listen, sendWebmention, startServe } from './receive-helpers.ts';
+import { forEachStore } from './receive-stores.ts';
 
 const FLOOD = 1000;
 const KILL_AFTER = 300; // acknowledgements before the SIGKILL
 const SITE = 'https://blog.example';
 const target = (i: number) => `${SITE}/posts/${i}`;
 
-test('SIGKILL mid-flood of 1,000 webmentions, restart: every acknowledged one ends verified, none lost, none duplicated', { timeout: 600_000 }, async (t) => {
+forEachStore((kind) => test(`${kind.name}: SIGKILL mid-flood of 1,000 webmentions, restart: every acknowledged one ends verified, none lost, none duplicated`, { timeout: 600_000 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-durable-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const db = join(dir, 'mentions.db');
+  const database = await kind.database(t);
 
   // Until the kill the source never answers: every verification is in flight or queued when the server dies,
   // so the restart has both kinds to recover. Afterwards it answers at once.
@@ -35,7 +36,7 @@ test('SIGKILL mid-flood of 1,000 webmentions, restart: every acknowledged one en
   });
   t.after(() => close(source.server));
   const sourceUrl = (i: number) => `${source.origin}/post/${i}`;
-  const args = ['--site', SITE, '--db', db, '--allow-private', '--rate-client', '0', '--rate-source', '0', '--verify-workers', '4', '--verify-timeout', '5000'];
+  const args = ['--site', SITE, ...database.args, '--allow-private', '--rate-client', '0', '--rate-source', '0', '--verify-workers', '4', '--verify-timeout', '5000'];
 
   const first = await startServe(args, { cwd: dir });
   t.after(() => first.child.kill('SIGKILL'));
@@ -61,11 +62,11 @@ test('SIGKILL mid-flood of 1,000 webmentions, restart: every acknowledged one en
   for (const res of held) res.destroy();
 
   // What the kill left: nothing verified yet; some jobs taken by workers (leased), the rest queued.
-  const killed = new Database(db, { readonly: true });
-  const states = Object.fromEntries((killed.prepare('select state, count(*) n from jobs group by state').all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n]));
-  killed.close();
-  assert.equal(states.done, undefined, JSON.stringify(states));
-  assert.ok((states.running ?? 0) > 0 && (states.queued ?? 0) > 0, JSON.stringify(states));
+  const killed = await database.openStore();
+  const { jobs: states } = await killed.queueStats();
+  await killed.close();
+  assert.equal(states.done, 0, JSON.stringify(states));
+  assert.ok(states.running > 0 && states.queued > 0, JSON.stringify(states));
   for (const id of ackedBeforeKill.values()) assert.ok(id > 0);
 
   open = true;
@@ -78,24 +79,28 @@ test('SIGKILL mid-flood of 1,000 webmentions, restart: every acknowledged one en
   assert.equal(acked.size, FLOOD);
 
   // Wait until the queue is empty (the jobs in flight at the kill come due when their lease ends).
-  const reader = new Database(db, { readonly: true });
+  const reader = await database.openStore();
   t.after(() => reader.close());
-  const waiting = reader.prepare("select count(*) n from jobs where state in ('queued', 'running')");
-  while ((waiting.get() as { n: number }).n > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  const waiting = async () => {
+    const { jobs } = await reader.queueStats();
+    return jobs.queued + jobs.running;
+  };
+  while (await waiting() > 0) await new Promise((resolve) => setTimeout(resolve, 250));
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0, second.stderr());
 
-  const jobs = new Map((reader.prepare('select id, state, last_error, mention_id from jobs').all() as Array<{ id: number; state: string; last_error: string | null; mention_id: number | null }>).map((j) => [j.id, j]));
   const ids = [...acked.values()];
   assert.equal(new Set(ids).size, FLOOD, 'one job per acknowledged webmention');
   for (const [i, id] of acked) {
-    const job = jobs.get(id);
+    const job = await reader.job(id);
     assert.ok(job, `the job of acknowledged webmention ${i} exists`);
-    assert.equal(job.state, 'done', `webmention ${i}: ${job.state} ${job.last_error}`);
-    assert.equal(job.last_error, null, `webmention ${i} verified`);
+    assert.equal(job.state, 'done', `webmention ${i}: ${job.state} ${job.lastError}`);
+    assert.equal(job.lastError, undefined, `webmention ${i} verified`);
+    assert.equal(job.received.source, sourceUrl(i), `job ${id} is webmention ${i}'s`);
   }
-  const mentions = reader.prepare('select source, target, status from mentions').all() as Array<{ source: string; target: string; status: string }>;
+  const mentions = await reader.mentions({});
   assert.equal(mentions.length, FLOOD, 'one mention per source and target, none lost, none twice');
+  assert.ok(mentions.every((m) => m.verifiedAt !== undefined && m.status !== 'deleted'), 'every one verified');
   const pairs = new Set(mentions.map((m) => `${m.source} ${m.target}`));
   for (const i of all) assert.ok(pairs.has(`${sourceUrl(i)} ${target(i)}`), `mention ${i} stored`);
-});
+}));

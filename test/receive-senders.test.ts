@@ -4,8 +4,10 @@
 //      pingback, TrackBack RDF); a second `send` sends nothing;
 //  (b) @remy/webmention's CLI, from an h-entry file;
 //  (c) the real WordPress (Debian's), publishing a post that links to our site: its own pingback goes over HTTP.
-// The ground truth is the receiver's database (the store's mentions(), read once the server has stopped).
-import { test } from 'node:test';
+// The ground truth is the receiver's database (the store's mentions(), read once the server has stopped). On SQLite
+// and on Postgres alike; one WordPress serves both (its start is the expensive part), a post for each database.
+import { after, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,10 +16,13 @@ import { extname, join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { close, listen, root, startServe } from './receive-helpers.ts';
 import type { ServeChild } from './receive-helpers.ts';
-import { openSqliteStore } from '../src/receive/store/sqlite.ts';
 import { receiverEndpoints, trackbackRdf } from '../src/receive/publish/head.ts';
 import type { Mention } from '../src/receive/types.ts';
 import { missingWordPress, startWordPress } from './fixtures/wordpress/server.ts';
+import type { WordPress } from './fixtures/wordpress/server.ts';
+import { postgresBin } from './postgres-fixture.ts';
+import { forEachStore } from './receive-stores.ts';
+import type { StoreKind } from './receive-stores.ts';
 
 const TIMEOUT = 600_000;
 
@@ -32,7 +37,7 @@ function run(file: string, args: string[], cwd: string): Promise<{ code: number;
 }
 
 /** The receiver's own site on 127.0.0.1 (pages that advertise `serve`), and `linkback serve` receiving for it. */
-async function startReceiver(t: { after: (fn: () => unknown) => void }, pages: (base: string, site: string) => Record<string, { head?: string; body?: string; headers?: Record<string, string> }>, extraArgs: string[] = []) {
+async function startReceiver(kind: StoreKind, t: TestContext, pages: (base: string, site: string) => Record<string, { head?: string; body?: string; headers?: Record<string, string> }>, extraArgs: string[] = []) {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-senders-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   // The pages name the receiver's URL, known once it listens.
@@ -44,8 +49,8 @@ async function startReceiver(t: { after: (fn: () => unknown) => void }, pages: (
       .end(`<!doctype html><html><head><title>Our page</title>\n${page.head ?? ''}</head><body><p>A page of ours.</p>\n${page.body ?? ''}</body></html>`);
   });
   t.after(() => close(ourSite.server));
-  const db = join(dir, 'mentions.db');
-  const child = await startServe(['--site', ourSite.origin, '--db', db, '--allow-private', '--verify-timeout', '60000', '--verbose', ...extraArgs], { cwd: dir });
+  const database = await kind.database(t);
+  const child = await startServe(['--site', ourSite.origin, ...database.args, '--allow-private', '--verify-timeout', '60000', '--verbose', ...extraArgs], { cwd: dir });
   started.serve = child;
   t.after(() => child.child.kill('SIGKILL'));
   const domain = new URL(ourSite.origin).host;
@@ -65,7 +70,7 @@ async function startReceiver(t: { after: (fn: () => unknown) => void }, pages: (
     stored: async (): Promise<Mention[]> => {
       child.child.kill('SIGTERM');
       assert.equal(await child.exited, 0, child.stderr());
-      const store = await openSqliteStore({ file: db, maxAttempts: 5 });
+      const store = await database.openStore();
       try {
         return await store.mentions({});
       } finally {
@@ -93,8 +98,9 @@ const summary = (mentions: Mention[], strip: string[]) => mentions
   .map((m) => `${m.protocol} ${m.status === 'deleted' ? 'deleted ' : ''}${strip.reduce((s, o) => s.replaceAll(o, ''), `${m.source} -> ${m.target}`)}`)
   .sort();
 
-test('linkback send delivers a webmention, a pingback and a trackback to linkback serve, verified, once; a second send sends nothing', { timeout: TIMEOUT }, async (t) => {
-  const receiver = await startReceiver(t, (base, site) => {
+const SEND = 'linkback send delivers a webmention, a pingback and a trackback to linkback serve, verified, once; a second send sends nothing';
+async function linkbackSend(kind: StoreKind, t: TestContext): Promise<void> {
+  const receiver = await startReceiver(kind, t, (base, site) => {
     const endpoints = receiverEndpoints(base, site);
     return {
       '/wm/': { head: `<link rel="webmention" href="${endpoints.webmention}">\n<link rel="pingback" href="${endpoints.pingback}">` },
@@ -139,9 +145,10 @@ test('linkback send delivers a webmention, a pingback and a trackback to linkbac
   const webmention = mentions.find((m) => m.protocol === 'webmention');
   assert.equal(webmention?.name, 'Citing three pages');
   assert.equal(webmention?.published?.slice(0, 10), '2026-12-01');
-});
+}
 
-test('@remy/webmention (its CLI, from an h-entry file) delivers webmentions to linkback serve, verified', { timeout: TIMEOUT }, async (t) => {
+const REMY = '@remy/webmention (its CLI, from an h-entry file) delivers webmentions to linkback serve, verified';
+async function remyWebmention(kind: StoreKind, t: TestContext): Promise<void> {
   // The author's page is served at http://author.example/ (serve connects there with --connect-to): @remy/webmention
   // leaves out links whose text contains the page's own host name, so source and targets cannot both be 127.0.0.1.
   const author = await listen((req, res) => {
@@ -149,7 +156,7 @@ test('@remy/webmention (its CLI, from an h-entry file) delivers webmentions to l
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(entry);
   });
   t.after(() => close(author.server));
-  const receiver = await startReceiver(t, (base, site) => {
+  const receiver = await startReceiver(kind, t, (base, site) => {
     const { webmention } = receiverEndpoints(base, site);
     return {
       '/a/': { headers: { link: `<${webmention}>; rel="webmention"` } },
@@ -174,18 +181,20 @@ test('@remy/webmention (its CLI, from an h-entry file) delivers webmentions to l
   assert.deepEqual(summary(mentions, [site]), ['webmention http://author.example/notes/1 -> /a/', 'webmention http://author.example/notes/1 -> /b/']);
   assert.equal(mentions.find((m) => m.target === `${site}/b/`)?.property, 'in-reply-to');
   assert.equal(mentions.find((m) => m.target === `${site}/a/`)?.author?.name, 'Ada');
-});
+}
 
 const noWordPress = missingWordPress();
 
-test('WordPress publishes a post linking to our site: its own pingback reaches linkback serve over HTTP, verified', { skip: noWordPress ?? false, timeout: TIMEOUT }, async (t) => {
-  const receiver = await startReceiver(t, (base, site) => ({
+// One WordPress for the file, started on first use, a post per database; stopped once the last suite is done.
+let wordPress: Promise<WordPress> | undefined;
+const WORDPRESS = 'WordPress publishes a post linking to our site: its own pingback reaches linkback serve over HTTP, verified';
+async function wordPressPingback(kind: StoreKind, t: TestContext): Promise<void> {
+  const receiver = await startReceiver(kind, t, (base, site) => ({
     // WordPress's discover_pingback_server_uri() reads X-Pingback first.
     '/post/a/': { headers: { 'x-pingback': receiverEndpoints(base, site).pingback } },
   }));
-  const wp = await startWordPress([{ slug: 'citing-us', title: 'Citing us' }]);
-  t.after(() => wp.stop());
-  const [post] = wp.posts;
+  const wp = await (wordPress ??= startWordPress([{ slug: 'citing-us-sqlite', title: 'Citing us' }, { slug: 'citing-us-postgres', title: 'Citing us' }]));
+  const post = wp.posts.find((p) => p.slug === `citing-us-${kind.name}`);
   assert.ok(post);
   const target = `${receiver.site}/post/a/`;
   // What publishing does: the post's content links to our page, _pingme marks it, and WordPress's cron runs
@@ -198,10 +207,18 @@ test('WordPress publishes a post linking to our site: its own pingback reaches l
     clean_post_cache($id);
     echo json_encode(get_pung($id));`, [String(post.id), target]);
   const pinged = JSON.parse(out.slice(out.indexOf('['))) as string[];
-  assert.deepEqual(pinged, [target], out);
+  assert.deepEqual(pinged, [target], `${out}\n${receiver.serve.stderr()}`);
 
   await receiver.verdicts(1);
   const mentions = await receiver.stored();
   assert.deepEqual(summary(mentions, [receiver.site]), [`pingback ${post.url} -> /post/a/`]);
   assert.ok(mentions[0]?.verifiedAt, JSON.stringify(mentions));
+}
+
+forEachStore((kind) => {
+  test(`${kind.name}: ${SEND}`, { timeout: TIMEOUT }, (t) => linkbackSend(kind, t));
+  test(`${kind.name}: ${REMY}`, { timeout: TIMEOUT }, (t) => remyWebmention(kind, t));
+  test(`${kind.name}: ${WORDPRESS}`, { skip: noWordPress ?? false, timeout: TIMEOUT }, (t) => wordPressPingback(kind, t));
+  // After the last suite that runs: Postgres's, or SQLite's when Postgres is not installed (its suite is skipped).
+  if (kind.name === (postgresBin() ? 'postgres' : 'sqlite')) after(async () => (await wordPress?.catch(() => undefined))?.stop());
 });

@@ -1,5 +1,7 @@
 // `linkback serve` as a process: settings from a config file (and flags), clear usage errors, a clear error when the
 // optional SQLite driver is missing, and SIGTERM: stop accepting, finish what is in flight, close the DB, exit 0.
+// The SIGTERM test runs on SQLite (the default file next to the config) and on Postgres (the config's `database`);
+// on Postgres, serve also runs without the SQLite driver. The usage errors come before any database is opened.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -7,8 +9,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteStore } from '../src/receive/store/sqlite.ts';
 import { root, sendWebmention, startServe } from './receive-helpers.ts';
+import { forEachStore } from './receive-stores.ts';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-serve-'));
@@ -27,24 +30,60 @@ function run(args: string[], cwd: string, preload?: string): Promise<{ code: num
   });
 }
 
-test('settings from the config file; SIGTERM stops accepting, keeps what was accepted, closes the database and exits 0', { timeout: 120_000 }, async (t) => {
-  const dir = await tempDir(t);
-  await writeFile(join(dir, 'linkback.config.json'), JSON.stringify({ sites: ['https://blog.example/'], rateClient: 100 }));
-  const serve = await startServe([], { cwd: dir });
-  t.after(() => serve.child.kill('SIGKILL'));
-  assert.match(serve.stderr(), /receiving for https:\/\/blog\.example on/);
-  const answer = await sendWebmention(`${serve.url}/blog.example/webmention`, 'https://other.example/a', 'https://blog.example/post');
-  assert.ok(answer !== 'failed');
-  assert.equal(answer.status, 202);
-  serve.child.kill('SIGTERM');
-  assert.equal(await serve.exited, 0, serve.stderr());
-  assert.match(serve.stderr(), /stopped/);
-  assert.equal(await sendWebmention(`${serve.url}/webmention`, 'https://other.example/b', 'https://blog.example/post'), 'failed', 'no longer accepting');
-  // The default database sits next to the config file, closed cleanly (no WAL left behind) and holding the job.
-  assert.equal(existsSync(join(dir, '.linkback/mentions.db-wal')), false, 'closed: the WAL was checkpointed and removed');
-  const db = new Database(join(dir, '.linkback/mentions.db'), { readonly: true });
-  t.after(() => db.close());
-  assert.deepEqual(db.prepare('select source from jobs').all(), [{ source: 'https://other.example/a' }]);
+/** A preload that hides better-sqlite3 from require(), as on an install where the optional dependency failed to build. */
+async function hideSqlite(dir: string): Promise<string> {
+  const hide = join(dir, 'hide-sqlite.cjs');
+  await writeFile(hide, `const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'better-sqlite3') throw Object.assign(new Error("Cannot find module 'better-sqlite3'"), { code: 'MODULE_NOT_FOUND' });
+  return resolve.call(this, request, ...rest);
+};`);
+  return hide;
+}
+
+forEachStore((kind) => {
+  test(`${kind.name}: settings from the config file; SIGTERM stops accepting, keeps what was accepted, closes the database and exits 0`, { timeout: 120_000 }, async (t) => {
+    const dir = await tempDir(t);
+    // SQLite: the default file, next to the config file. Postgres: the config file names the database.
+    const postgres = kind.name === 'postgres' ? await kind.database(t) : undefined;
+    await writeFile(join(dir, 'linkback.config.json'), JSON.stringify({ sites: ['https://blog.example/'], rateClient: 100, ...(postgres ? { database: postgres.where } : {}) }));
+    const serve = await startServe([], { cwd: dir });
+    t.after(() => serve.child.kill('SIGKILL'));
+    assert.match(serve.stderr(), /receiving for https:\/\/blog\.example on/);
+    const answer = await sendWebmention(`${serve.url}/blog.example/webmention`, 'https://other.example/a', 'https://blog.example/post');
+    assert.ok(answer !== 'failed');
+    assert.equal(answer.status, 202);
+    serve.child.kill('SIGTERM');
+    assert.equal(await serve.exited, 0, serve.stderr());
+    assert.match(serve.stderr(), /stopped/);
+    assert.equal(await sendWebmention(`${serve.url}/webmention`, 'https://other.example/b', 'https://blog.example/post'), 'failed', 'no longer accepting');
+    const file = join(dir, '.linkback/mentions.db');
+    // SQLite: closed cleanly, no WAL left behind (Postgres has no such trace of a clean close to check).
+    if (!postgres) assert.equal(existsSync(`${file}-wal`), false, 'closed: the WAL was checkpointed and removed');
+    assert.equal(existsSync(file), !postgres, 'the database is where the config file says');
+    const store = await (postgres ? postgres.openStore() : openSqliteStore({ file, maxAttempts: 5 }));
+    t.after(() => store.close());
+    const stats = await store.queueStats();
+    assert.deepEqual(stats.jobs, { queued: 1, running: 0, done: 0, dead: 0 }, 'the one accepted job, waiting');
+    const id = Number(/^\/status\/(\d+)$/.exec(answer.location ?? '')?.[1]);
+    assert.equal((await store.job(id))?.received.source, 'https://other.example/a');
+  });
+
+  if (kind.name === 'postgres') {
+    test('postgres: serve runs without the optional SQLite driver', { timeout: 120_000 }, async (t) => {
+      const dir = await tempDir(t);
+      const { args } = await kind.database(t);
+      const serve = await startServe(['--site', 'https://blog.example', ...args], { cwd: dir, preload: await hideSqlite(dir) });
+      t.after(() => serve.child.kill('SIGKILL'));
+      const answer = await sendWebmention(`${serve.url}/blog.example/webmention`, 'https://other.example/a', 'https://blog.example/post');
+      assert.ok(answer !== 'failed');
+      assert.equal(answer.status, 202, answer.body);
+      serve.child.kill('SIGTERM');
+      assert.equal(await serve.exited, 0, serve.stderr());
+      assert.doesNotMatch(serve.stderr(), /better-sqlite3/);
+    });
+  }
 });
 
 test('usage errors exit 2: no site, a site that is not an origin, an unknown config key', { timeout: 120_000 }, async (t) => {
@@ -63,15 +102,7 @@ test('usage errors exit 2: no site, a site that is not an origin, an unknown con
 
 test('without the optional SQLite driver, serve says how to install it and exits 3', { timeout: 120_000 }, async (t) => {
   const dir = await tempDir(t);
-  // Hides better-sqlite3 from require(), as on an install where the optional dependency failed to build.
-  const hide = join(dir, 'hide-sqlite.cjs');
-  await writeFile(hide, `const Module = require('node:module');
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === 'better-sqlite3') throw Object.assign(new Error("Cannot find module 'better-sqlite3'"), { code: 'MODULE_NOT_FOUND' });
-  return resolve.call(this, request, ...rest);
-};`);
-  const missing = await run(['--site', 'https://blog.example'], dir, hide);
+  const missing = await run(['--site', 'https://blog.example'], dir, await hideSqlite(dir));
   assert.equal(missing.code, 3, missing.stderr);
   assert.match(missing.stderr, /needs the SQLite driver better-sqlite3.*npm install better-sqlite3/);
 });
