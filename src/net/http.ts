@@ -288,6 +288,8 @@ async function readBody(
     if (decoders === null) {
       throw new FetchError('protocol', 'request', url, `unsupported Content-Encoding: ${contentEncoding?.join(', ')}`);
     }
+    // Not encoded (most answers): the chunks as they come, without a stream around them.
+    if (decoders.length === 0) return await capped(first.value, rawChunks, maxBytes);
     const decoded = decoders.reduce<Readable>(
       (stream, decoder): Transform => pipeline(stream, decoder, () => undefined),
       Readable.from(prepend(first.value, rawChunks), { objectMode: false }),
@@ -310,6 +312,23 @@ async function readBody(
     // Stopped early (cap, error): free the socket instead of letting the rest arrive.
     if (!raw.readableEnded) raw.destroy();
   }
+}
+
+/** The same cut as readBody's, on chunks read straight from the body. */
+async function capped(head: Buffer, rest: AsyncIterator<Buffer>, maxBytes: number): Promise<{ body: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (let next: IteratorResult<Buffer> = { done: false, value: head }; next.done !== true; next = await rest.next()) {
+    const chunk = next.value;
+    const room = maxBytes - size;
+    if (chunk.length > room) {
+      chunks.push(chunk.subarray(0, room));
+      return { body: Buffer.concat(chunks), truncated: true };
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { body: Buffer.concat(chunks), truncated: false };
 }
 
 async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
