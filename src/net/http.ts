@@ -17,6 +17,7 @@ import { Readable, pipeline, type Transform } from 'node:stream';
 import { setImmediate } from 'node:timers';
 import type { Agent, Dispatcher, buildConnector } from 'undici';
 import { LinkbackError } from '../errors.ts';
+import { whenAborted } from './abort.ts';
 import { addressRange, checkUrl } from './address.ts';
 import { ACCEPT_ENCODING, decodersFor } from './decompress.ts';
 import { FetchError, type HttpClient, type HttpRequest, type HttpResponse } from './types.ts';
@@ -85,15 +86,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const stopped = new AbortController();
       const timer = setTimeout(() => stopped.abort(), options.timeoutMs);
       const caller = req.signal;
-      const onCaller = () => stopped.abort(caller?.reason);
-      if (caller?.aborted) onCaller();
-      else caller?.addEventListener('abort', onCaller, { once: true });
+      // Fanned out (./abort.ts): every request of a run shares the run's signal.
+      const off = caller ? whenAborted(caller, () => stopped.abort(caller.reason)) : undefined;
       const context = { stopped: stopped.signal, caller, connectErrors };
       try {
         return await follow(await undici(), options, req, stopped.signal, context);
       } finally {
         clearTimeout(timer);
-        caller?.removeEventListener('abort', onCaller);
+        off?.();
       }
     },
     close: async () => {
