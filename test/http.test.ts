@@ -291,6 +291,22 @@ test("the caller's signal aborts a request", async (t) => {
   assert.equal(error.code, 'aborted');
 });
 
+test("many requests on one caller's signal: all aborted by it, and no listener-leak warning on the terminal", async (t) => {
+  // A run passes its one signal to every request, up to 128 at once: Node warns past 10 listeners on a signal.
+  const local = await server(t, () => undefined); // never answers
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const controller = new AbortController();
+  const http = client(t, { timeoutMs: 5000 });
+  const pending = Array.from({ length: 30 }, (_, i) => fetchError(http.request({ method: 'GET', url: `${local.origin}/${i}`, signal: controller.signal })));
+  controller.abort();
+  for (const error of await Promise.all(pending)) assert.equal(error.code, 'aborted');
+  await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  assert.deepEqual(warnings.filter((w) => w.includes('MaxListenersExceeded')), []);
+});
+
 test('an already aborted signal sends nothing', async (t) => {
   const local = await server(t, (_req, res) => res.end());
   const error = await fetchError(client(t).request({ method: 'GET', url: local.origin, signal: AbortSignal.abort() }));

@@ -13,6 +13,7 @@ import { nextRetryDelay } from './retry.ts';
 import type { Limiter } from './limiter.ts';
 import type { Pacer } from '../ratelimit/pacer.ts';
 import { hostKey } from '../ratelimit/host.ts';
+import { whenAborted } from './abort.ts';
 
 export interface NetContext {
   client: HttpClient;
@@ -128,28 +129,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       });
     }
   });
-}
-
-// Many requests wait on one run's signal at once (hundreds of retry waits, every POST in flight). One
-// listener per signal, fanning out, keeps Node from warning about a listener leak on the user's terminal.
-const waiters = new WeakMap<AbortSignal, Set<() => void>>();
-
-/** Calls `fn` once when `signal` fires; returns the unsubscribe. */
-function whenAborted(signal: AbortSignal, fn: () => void): () => void {
-  if (signal.aborted) {
-    fn();
-    return () => {};
-  }
-  let set = waiters.get(signal);
-  if (!set) {
-    const fresh = new Set<() => void>();
-    waiters.set(signal, fresh);
-    signal.addEventListener('abort', () => {
-      for (const waiter of fresh) waiter();
-      fresh.clear();
-    }, { once: true });
-    set = fresh;
-  }
-  set.add(fn);
-  return () => void set.delete(fn);
 }

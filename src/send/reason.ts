@@ -301,6 +301,8 @@ const words = new Intl.Segmenter(undefined, { granularity: 'word' });
  * without spaces (Japanese, Chinese) is cut between words too.
  */
 export function cutOnWord(text: string, max: number): string {
+  // Never more graphemes than UTF-16 units: a text this short fits as it is, without segmenting it.
+  if (text.length <= max) return text;
   let count = 0;
   let fits = 0; // UTF-16 length of the first max - 1 graphemes (room left for the ellipsis)
   for (const { segment } of graphemes.segment(text)) {
