@@ -7,6 +7,7 @@ import { cutExcerpt, collapseWhitespace } from '../src/site/excerpt.ts';
 import { servedPath, urlForFile, siteBase, baseFromHomeUrl, parseHttp } from '../src/site/urls.ts';
 import { parseSelector, matches, SelectorError } from '../src/site/selector.ts';
 import { sniff, metaCharset } from '../src/site/charset.ts';
+import { NOT_UTF8_WARNING, decodePage } from '../src/site/decode.ts';
 import { readJsonLd } from '../src/site/jsonld.ts';
 import { createPageReader } from '../src/site/page.ts';
 import { classify } from '../src/site/classify.ts';
@@ -98,6 +99,24 @@ test('charset sniffing: BOM, meta charset, binary', () => {
   assert.equal(metaCharset(enc('<meta charset="no-such-charset">')), null);
   assert.equal(sniff(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d])).kind, 'binary');
   assert.equal(sniff(Buffer.from('<html>\0\0')).kind, 'binary');
+  // Asked again (a label found usable is remembered): the same answers.
+  assert.equal(metaCharset(enc('<meta charset="ISO-8859-1">')), 'iso-8859-1');
+  assert.equal(metaCharset(enc('<meta charset="no-such-charset">')), null);
+  assert.equal(metaCharset(enc('<meta charset="no-such-charset"><meta charset="utf-8">')), 'utf-8');
+});
+
+test('decoding pages one after another: each page is read afresh, whatever the page before left behind', () => {
+  const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  // A byte-order mark is dropped on every page, not only the first.
+  for (let i = 0; i < 2; i++) assert.deepEqual(decodePage(bytes([0xef, 0xbb, 0xbf], 'Ok'), 'utf-8', true), { text: 'Ok', warning: null });
+  // A page cut off inside a character ends with U+FFFD; the next page does not start with the rest of it.
+  assert.equal(decodePage(bytes('A', [0xe2, 0x82]), 'utf-8', true).text, 'A\ufffd');
+  assert.equal(decodePage(bytes([0xac], 'B'), 'utf-8', true).text, '\ufffdB');
+  // Undeclared and not UTF-8 (the strict read fails mid-page): windows-1252, then the next page strictly again.
+  assert.deepEqual(decodePage(bytes('Caf', [0xe9, 0x20, 0x93, 0x71, 0x94, 0xe2, 0x82]), 'utf-8', false), { text: 'Caf\u00e9 \u201cq\u201d\u00e2\u201a', warning: NOT_UTF8_WARNING });
+  assert.deepEqual(decodePage(bytes([0x82, 0xac], 'x'), 'utf-8', false).warning, NOT_UTF8_WARNING);
+  assert.deepEqual(decodePage(bytes('Caf\u00e9 \u20ac'), 'utf-8', false), { text: 'Caf\u00e9 \u20ac', warning: null });
+  assert.deepEqual(decodePage(bytes([0x93, 0x71, 0x94]), 'windows-1252', true), { text: '\u201cq\u201d', warning: null });
 });
 
 test('JSON-LD: article types and datePublished, @graph, bad JSON ignored', () => {

@@ -112,7 +112,11 @@ test('workers: a worker thread parses a page exactly as the calling thread does'
     const job = { file: 'p/5/index.html', hash: 'h', encoding: 'utf-8', declared: false, bytes };
     const warnings: string[] = [];
     const here = pageFromBytes(job, context, readHints(options), options, (_file, message) => warnings.push(message));
+    // A worker says when it has loaded; until then (nothing can have arrived yet) the scan parses pages itself.
+    assert.equal(pool.ready, 0);
     const there = await pool.parse(job);
+    // The worker that answered said it had loaded before it answered (one port, in order).
+    assert.ok(pool.ready >= 1, `ready: ${pool.ready}`);
     assert.equal(pool.healthy, true);
     assert.equal(there.page.kind, 'post');
     assert.deepEqual(there.page, here);

@@ -47,6 +47,8 @@ export interface ParsePool {
   readonly backlog: number;
   /** Worker threads. */
   readonly size: number;
+  /** Worker threads that have loaded and said so (up to date after reading `backlog`, which takes their messages). */
+  readonly ready: number;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,8 @@ interface Slot {
   /** The worker's answers come on a port of their own, so that they can also be taken synchronously (see backlog). */
   replies: MessagePort;
   pending: Waiting<Waiter>;
+  /** The worker has loaded: its first message (./worker.ts) says so. */
+  ready: boolean;
 }
 
 /**
@@ -204,6 +208,7 @@ export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
   };
 
   const answer = (slot: Slot, replies: Reply[]): void => {
+    slot.ready = true;
     for (const reply of replies) {
       const waiting = slot.pending.take(reply.id);
       if (!waiting) continue;
@@ -226,7 +231,7 @@ export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
       break;
     }
     worker.unref();
-    const slot: Slot = { worker, replies: channel.port1, pending: new Waiting<Waiter>() };
+    const slot: Slot = { worker, replies: channel.port1, pending: new Waiting<Waiter>(), ready: false };
     slot.replies.on('message', (replies: Reply[]) => answer(slot, replies));
     // The worker (ref'd while busy) keeps the process alive, never its answer port.
     slot.replies.unref();
@@ -243,12 +248,13 @@ export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
       for (const { waiter } of jobs) waiter.reject(new PoolFailure('parse workers unavailable'));
       return;
     }
-    // Each job to the worker with the least work waiting, then one message per worker.
+    // Each job to the worker with the least work waiting (one that has loaded, when one has), then one message per worker.
     const batches = new Map<Slot, Queued[]>();
+    const open = slots.some((s) => s.ready) ? slots.filter((s) => s.ready) : slots;
     for (const queuedJob of jobs) {
-      let slot = slots[0] as Slot;
+      let slot = open[0] as Slot;
       const load = (s: Slot) => s.pending.size + (batches.get(s)?.length ?? 0);
-      for (const s of slots) if (load(s) < load(slot)) slot = s;
+      for (const s of open) if (load(s) < load(slot)) slot = s;
       batches.set(slot, [...(batches.get(slot) ?? []), queuedJob]);
     }
     for (const [slot, batch] of batches) {
@@ -264,6 +270,11 @@ export function createParsePool(size: number, setup: WorkerSetup): ParsePool {
     },
     get size() {
       return slots.length;
+    },
+    get ready() {
+      let n = 0;
+      for (const slot of slots) if (slot.ready) n++;
+      return n;
     },
     get backlog() {
       // Answers that arrived while this thread was busy count as answered: taken here, synchronously.

@@ -47,6 +47,13 @@ const PAGES_PER_WORKER = 48;
  * parses what a descheduled worker cannot take, which is the point.)
  */
 const WORKER_BACKLOG = 32;
+/**
+ * A worker still loading (about 0.1 s, more on a busy machine) is given only this many pages, a first batch to
+ * start on; the calling thread parses the others meanwhile. With WORKER_BACKLOG pages waiting for a worker that
+ * had not loaded yet, this thread parsed the rest of the read-ahead window and then waited, idle, for the first of
+ * them to come back.
+ */
+const WORKER_STARTING = 4;
 
 export async function* scanSite(root: string, options: SiteOptions, scan: ScanOptions = {}): AsyncGenerator<ScannedPage> {
   const hints = readHints(options);
@@ -135,7 +142,7 @@ async function scanFile(
     return { kind: 'other', file, hash, reason: `not HTML (${sniffed.what})` };
   }
   const job: ParseJob = { file, hash, encoding: sniffed.encoding, declared: sniffed.declared, bytes };
-  if (pool !== null && pool.backlog < WORKER_BACKLOG * pool.size) {
+  if (pool !== null && pool.backlog < WORKER_BACKLOG * pool.ready + WORKER_STARTING * (pool.size - pool.ready)) {
     // A copy of its own: the page waits for the worker (and for this thread, should the worker die).
     job.bytes = new Uint8Array(bytes);
     try {

@@ -36,3 +36,7 @@ parentPort?.on('message', (batch: Array<{ id: number; job: ParseJob }>) => {
   }
   if (replies.length > 0) answers.postMessage(replies);
 });
+
+// Loaded: from now on the pool gives this worker its full share of pages (pool.ts `ready`, scan.ts WORKER_STARTING);
+// until then the calling thread parses them itself rather than wait for this thread to start.
+answers.postMessage([]);
