@@ -70,6 +70,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('jobs_site_due').on('jobs').columns(['site', 'state', 'not_before']).execute();
       },
     },
+    // Dead letters (issue 13): how often a job's lease ran out (its worker died holding it), counted apart from
+    // failed attempts, so that workers killed again and again do not dead-letter the jobs they happened to hold.
+    '0003_lease_expiries': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('jobs').addColumn('expiries', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      },
+    },
   };
 }
 
