@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULTS, parseSettings } from '../src/options.ts';
+import { startWorkers } from '../src/receive/queue/workers.ts';
 import type { WorkerEvent } from '../src/receive/queue/workers.ts';
 import { startReceiver } from '../src/receive/serve.ts';
 import { MAX_LEASE_EXPIRIES } from '../src/receive/store/store.ts';
@@ -106,6 +107,27 @@ forEachStore((kind) => {
     assert.deepEqual([dead?.attempts, dead?.expiries], [6, 3]);
     assert.equal(dead?.lastError, 'fetch-failed: 503 (dead-lettered after 3 failed attempts)');
     assert.equal(await store.claim('w', time.now(), LEASE), undefined);
+  });
+
+  test(`${kind.name}: a verification cut short by a shutdown, ten times over (a deploy loop), puts its job back each time, neither failed nor poison`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
+    const { store } = await kind.open(t, 2);
+    const job = await store.enqueue(claimOf(1));
+    for (let stop = 1; stop <= 10; stop++) {
+      let taken!: () => void;
+      const verifying = new Promise<void>((resolve) => (taken = resolve));
+      // The source answers nothing: the worker is mid-verification when it is stopped.
+      const workers = startWorkers({ store, verify: () => (taken(), new Promise(() => {})), count: 1, deadlineMs: 600_000, pollMs: 10 });
+      await verifying;
+      await workers.stop();
+      const back = await store.job(job.id);
+      assert.deepEqual([back?.state, back?.attempts, back?.expiries], ['queued', 0, 0], `stop ${stop}: back in the queue, not counted`);
+    }
+    let verified!: () => void;
+    const finished = new Promise<void>((resolve) => (verified = resolve));
+    const workers = startWorkers({ store, verify: async () => ({ ok: true, property: 'mention-of' }), count: 1, deadlineMs: 600_000, pollMs: 10, onEvent: (event) => event.type === 'done' && verified() });
+    await finished;
+    await workers.stop();
+    assert.deepEqual([(await store.job(job.id))?.state, (await store.job(job.id))?.attempts], ['done', 1]);
   });
 });
 

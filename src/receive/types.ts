@@ -87,7 +87,7 @@ export interface Job {
   id: number;
   received: Received;
   state: JobState;
-  /** Times a worker took it. */
+  /** Times a worker took it (a take given back at shutdown is not counted). */
   attempts: number;
   /** How many of those ended with its lease running out (the worker died or hung holding it): not failed attempts. */
   expiries: number;
@@ -196,6 +196,11 @@ export interface ReceiverStore {
   complete(jobId: number, verification: Verification, now: Date): Promise<Mention | undefined>;
   /** Puts a job back with a not-before time (retryable failure), or dead-letters it after too many failed attempts. */
   retry(jobId: number, error: string, notBefore: Date): Promise<void>;
+  /**
+   * Puts a taken job back, due now, as if it had not been taken: its worker is shutting down, which is neither the
+   * job's failure nor a lost lease, so a deploy that restarts the workers again and again dead-letters nothing.
+   */
+  release(jobId: number, now: Date): Promise<void>;
   /** Dead-lettered jobs (of one site, or of all), the most recently dead first, at most `limit`. */
   deadJobs(query: { site?: string; limit: number }): Promise<DeadJobs>;
   /**

@@ -105,8 +105,8 @@ export function startWorkers(options: WorkerOptions): Workers {
       const verification = await verifyWithDeadline(job.received);
       try {
         if (stopping.signal.aborted) {
-          // Cut short by the shutdown, not by the source: back in the queue, due at once, for the next start.
-          await options.store.retry(job.id, 'interrupted by shutdown', now());
+          // Cut short by the shutdown, not by the source: back in the queue, due at once, and not counted a failure.
+          await options.store.release(job.id, now());
         } else if (!verification.ok && verification.retryable) {
           const notBefore = new Date(now().getTime() + backoff(job.attempts));
           await options.store.retry(job.id, `${verification.code}: ${verification.reason}`, notBefore);

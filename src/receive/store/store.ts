@@ -228,6 +228,14 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
         .execute();
     },
 
+    async release(jobId, now) {
+      const nowIso = iso(now);
+      await db.updateTable('jobs')
+        .set((eb) => ({ state: 'queued', attempts: eb('attempts', '-', 1), not_before: nowIso, lease_owner: null, updated_at: nowIso }))
+        .where('id', '=', jobId).where('state', '=', 'running')
+        .execute();
+    },
+
     async deadJobs(query) {
       let listed = db.selectFrom('jobs').selectAll().where('state', '=', 'dead');
       if (query.site !== undefined) listed = listed.where('site', '=', query.site);
