@@ -109,6 +109,27 @@ forEachStore((kind) => {
     assert.equal(await store.claim('w', time.now(), LEASE), undefined);
   });
 
+  test(`${kind.name}: the backoff after a failure counts the failed attempts only, not the leases lost before`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
+    const { store } = await kind.open(t, DEFAULTS.maxAttempts);
+    const job = await store.enqueue(claimOf(1));
+    const time = clock();
+    for (let kill = 0; kill < 3; kill++) {
+      assert.equal((await store.claim(`killed${kill}`, time.now(), LEASE))?.id, job.id);
+      time.advance(LEASE);
+    }
+    const asked: number[] = [];
+    let failed!: () => void;
+    const retried = new Promise<void>((resolve) => (failed = resolve));
+    const workers = startWorkers({
+      store, verify: async () => ({ ok: false, code: 'fetch-failed', reason: 'HTTP 503', retryable: true }), count: 1, deadlineMs: 600_000, pollMs: 10,
+      now: time.now, backoffMs: (n) => (asked.push(n), 3_600_000), onEvent: (event) => event.type === 'retry' && failed(),
+    });
+    await retried;
+    await workers.stop();
+    assert.deepEqual(asked, [1], 'the first failure: the shortest backoff');
+    assert.deepEqual([(await store.job(job.id))?.state, (await store.job(job.id))?.attempts, (await store.job(job.id))?.expiries], ['queued', 4, 3]);
+  });
+
   test(`${kind.name}: a verification cut short by a shutdown, ten times over (a deploy loop), puts its job back each time, neither failed nor poison`, { skip: kind.skip, timeout: 120_000 }, async (t) => {
     const { store } = await kind.open(t, 2);
     const job = await store.enqueue(claimOf(1));
