@@ -58,9 +58,9 @@ describe('serve at scale on Postgres', { skip: bin ? false : POSTGRES_MISSING },
     const common = ['--site', SITE, '--database', url, '--allow-private', '--connect-to', `*=${new URL(source.origin).host}`,
       '--rate-client', '0', '--rate-source', '0', '--max-queue', String(N * 2), '--verify-workers', '8',
       // The lease is twice this: the jobs a killed worker held come back after 20 s.
-      '--verify-timeout', '10000',
-      // More attempts than kills: a job caught by several kills in a row is not poison (see the poison rule in claim()).
-      '--max-attempts', String(KILLS + 5)];
+      // The default --max-attempts (5), fewer than the kills: a job caught by several kills has lost its lease several
+      // times, which is no failed attempt, and at most ten times, under the poison bound (MAX_LEASE_EXPIRIES, store.ts).
+      '--verify-timeout', '10000'];
     const children: ServeChild[] = [];
     const start = async (role: 'web' | 'worker') => {
       const child = await startServe([...common, '--role', role], { cwd: dir });
@@ -142,8 +142,8 @@ describe('serve at scale on Postgres', { skip: bin ? false : POSTGRES_MISSING },
 
     assert.equal(kills, KILLS);
     assert.equal(hostsSeen.size, HOSTS, 'the sources were fetched from every host');
-    const jobs = new Map((await reader.query<{ id: number; state: string; last_error: string | null; mention_id: number | null; attempts: number; source: string }>(
-      'select id, state, last_error, mention_id, attempts, source from jobs')).rows.map((j) => [j.id, j]));
+    const jobs = new Map((await reader.query<{ id: number; state: string; last_error: string | null; mention_id: number | null; attempts: number; expiries: number; source: string }>(
+      'select id, state, last_error, mention_id, attempts, expiries, source from jobs')).rows.map((j) => [j.id, j]));
     assert.equal(jobs.size, N, 'one job per acknowledged webmention, none more');
     assert.equal(new Set(acked.values()).size, N);
     let verified = 0;
@@ -164,13 +164,17 @@ describe('serve at scale on Postgres', { skip: bin ? false : POSTGRES_MISSING },
     }
     const retaken = [...jobs.values()].filter((j) => j.attempts > 1).length;
     const mostAttempts = Math.max(...[...jobs.values()].map((j) => j.attempts));
+    const mostExpiries = Math.max(...[...jobs.values()].map((j) => j.expiries));
     assert.ok(heldAtKill.size > 0, 'the kills caught verifications in flight');
-    for (const id of heldAtKill) assert.ok(jobs.get(id)!.attempts > 1, `job ${id}, held by a killed worker, was taken again`);
+    for (const id of heldAtKill) {
+      const job = jobs.get(id)!;
+      assert.ok(job.attempts > 1 && job.expiries > 0, `job ${id}, held by a killed worker, was taken again after its lease expired`);
+    }
     const mentions = (await reader.query<{ source: string; target: string }>('select source, target from mentions')).rows;
     assert.equal(mentions.length, verified, 'one mention row per verified webmention, none twice');
     const pairs = new Set(mentions.map((m) => `${m.source} ${m.target}`));
     assert.equal(pairs.size, verified);
     for (const [i] of acked) assert.equal(pairs.has(`${sourceUrl(i)} ${target(i)}`), links(i), `mention ${i}`);
-    t.diagnostic(`${N} acknowledged: ${verified} verified, ${rejected} rejected; ${kills} kills, ${heldAtKill.size} jobs held by the killed workers, ${retaken} jobs taken again, at most ${mostAttempts} attempts for one job`);
+    t.diagnostic(`${N} acknowledged: ${verified} verified, ${rejected} rejected; ${kills} kills, ${heldAtKill.size} jobs held by the killed workers, ${retaken} jobs taken again, at most ${mostAttempts} attempts and ${mostExpiries} lease expiries for one job`);
   });
 });

@@ -87,12 +87,26 @@ export interface Job {
   id: number;
   received: Received;
   state: JobState;
+  /** Times a worker took it (a take given back at shutdown is not counted). */
   attempts: number;
+  /** How many of those ended with its lease running out (the worker died or hung holding it): not failed attempts. */
+  expiries: number;
   /** ISO: not taken before this time (backoff), or, while running, when the lease ends. */
   notBefore: string;
+  /** Why it failed (a verification's code and reason), or, when dead, why it was dead-lettered. */
   lastError?: string;
   /** The verified (or deleted) mention, once done. */
   mentionId?: number;
+  /** ISO time of its last change: for a dead job, when it was dead-lettered. */
+  updatedAt: string;
+}
+
+/** The dead-lettered jobs, for the moderation page and the admin API. */
+export interface DeadJobs {
+  /** The most recently dead-lettered first. */
+  jobs: Job[];
+  /** How many dead jobs each site has (all, not only those listed), by origin. */
+  perSite: Array<{ site: string; count: number }>;
 }
 
 /** A plain HTTP answer: the accept and publish steps return these; the server writes them. */
@@ -182,8 +196,20 @@ export interface ReceiverStore {
   claim(worker: string, now: Date, leaseMs: number): Promise<Job | undefined>;
   /** Stores the verification: upserts the mention (one row per site+source+target) or marks it deleted; ends the job. */
   complete(jobId: number, verification: Verification, now: Date): Promise<Mention | undefined>;
-  /** Puts a job back with a not-before time (retryable failure), or dead-letters it after too many attempts. */
+  /** Puts a job back with a not-before time (retryable failure), or dead-letters it after too many failed attempts. */
   retry(jobId: number, error: string, notBefore: Date): Promise<void>;
+  /**
+   * Puts a taken job back, due now, as if it had not been taken: its worker is shutting down, which is neither the
+   * job's failure nor a lost lease, so a deploy that restarts the workers again and again dead-letters nothing.
+   */
+  release(jobId: number, now: Date): Promise<void>;
+  /** Dead-lettered jobs (of one site, or of all), the most recently dead first, at most `limit`. */
+  deadJobs(query: { site?: string; limit: number }): Promise<DeadJobs>;
+  /**
+   * Puts dead-lettered jobs back in the queue, due now, their attempts and expiries reset (the admin's "Retry"): one
+   * job, or every dead job of a site. A removed site's jobs stay dead. Returns how many were re-queued.
+   */
+  requeue(which: { job: number } | { site: string }, now: Date): Promise<number>;
   job(jobId: number): Promise<Job | undefined>;
   queueDepth(): Promise<number>;
   /** The queue at a glance (for /metrics): jobs per state, and when the oldest still waiting was accepted. */

@@ -38,3 +38,14 @@ export function whoIs(token: string | undefined, adminToken: string | undefined,
   if (admin) return { kind: 'admin' };
   return found ? { kind: 'site', site: found } : { kind: 'invalid' };
 }
+
+/**
+ * The admin API's check (sites, jobs): the admin token as a Bearer token only (no cookie, so no CSRF to defend; no
+ * query token, so it stays out of access logs). 'off' when no admin token is configured (management is off).
+ */
+export function adminBearer(request: Pick<ReceiverRequest, 'headers'>, adminToken: string | undefined): 'ok' | 'off' | 'missing' | 'wrong' {
+  if (!adminToken) return 'off';
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (bearer === undefined) return 'missing';
+  return tokensEqual(bearer, adminToken) ? 'ok' : 'wrong';
+}

@@ -3,7 +3,7 @@
 // so a row stored before (or despite) the verify step's sanitiser still cannot run anything. The page's
 // Content-Security-Policy (admin.ts) forbids scripts and remote images as a last line.
 import sanitizeHtml from 'sanitize-html';
-import type { Mention, MentionStatus, Site } from '../types.ts';
+import type { DeadJobs, Job, Mention, MentionStatus, Site } from '../types.ts';
 
 export const STATUSES: readonly MentionStatus[] = ['pending', 'approved', 'spam', 'deleted'];
 
@@ -40,7 +40,7 @@ export function sanitiseForAdmin(html: string): string {
 const STYLE = `body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}
 nav a{margin-right:1rem}nav a[aria-current]{font-weight:bold}article{border:1px solid #ccc;border-radius:4px;margin:.8rem 0;padding:.6rem .8rem}
 .meta{color:#555;font-size:.9em}.content{margin:.4rem 0;overflow-wrap:anywhere}form.actions{display:inline}button{margin-right:.4rem}
-.flash{background:#eef;padding:.4rem .8rem}`;
+.flash{background:#eef;padding:.4rem .8rem}.error{font-family:monospace;overflow-wrap:anywhere}`;
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -72,6 +72,8 @@ export interface ListView {
   hasMore: boolean;
   /** With their read tokens: where else would the owner find them. */
   sites: readonly Site[];
+  /** The dead-lettered jobs (the newest few), and how many each site has. */
+  failed: DeadJobs;
   flash?: string;
 }
 
@@ -99,11 +101,41 @@ ${m.name ? `<div><b>${escapeHtml(m.name)}</b></div>` : ''}
 </article>`;
 }
 
+/** A dead-lettered job: what was claimed, how often it was taken, why it was given up; its Retry button. */
+function failedArticle(job: Job, view: ListView): string {
+  const { received } = job;
+  return `<article id="job-${job.id}" data-job="${job.id}">
+<div class="meta">${escapeHtml(received.protocol)} for ${escapeHtml(received.site)} · received ${escapeHtml(received.receivedAt)} · given up ${escapeHtml(job.updatedAt)} · taken ${job.attempts} times, ${job.expiries} of them lost with their worker (lease expired)</div>
+<div>From ${link(received.source, received.source)}</div>
+<div>To ${link(received.target, received.target)}</div>
+<div class="error">${escapeHtml(job.lastError ?? '')}</div>
+<form class="actions" method="post" action="/admin/jobs/${job.id}/retry">
+<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="return" value="${view.status}"><button type="submit">Retry</button>
+</form>
+</article>`;
+}
+
+function failedSection(view: ListView): string {
+  const total = view.failed.perSite.reduce((sum, site) => sum + site.count, 0);
+  if (total === 0) return '<section id="failed"><h2>Failed jobs</h2><p>None: every verification ended, or waits its turn.</p></section>';
+  const retryAll = view.failed.perSite.map((site) => `<form class="actions" method="post" action="/admin/jobs/retry">
+<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="return" value="${view.status}"><input type="hidden" name="site" value="${escapeHtml(site.site)}"><button type="submit">Retry all ${site.count} of ${escapeHtml(site.site)}</button>
+</form>`).join('\n');
+  const shown = view.failed.jobs.length < total ? ` (the ${view.failed.jobs.length} newest shown)` : '';
+  return `<section id="failed"><h2>Failed jobs: ${total}${shown}</h2>
+<p>Verifications given up: the source kept failing (timeouts, 5xx) as often as --max-attempts allows, or every worker that
+took the job died (poison), or its site was removed. Retry puts a job back in the queue, due now, its attempts counted afresh.</p>
+${retryAll}
+${view.failed.jobs.map((job) => failedArticle(job, view)).join('\n')}
+</section>`;
+}
+
 export function listPage(view: ListView): string {
   const tabs = STATUSES.map(
     (status) =>
       `<a href="/admin?status=${status}"${status === view.status ? ' aria-current="page"' : ''}>${status}${status === 'pending' ? ` (${view.pending})` : ''}</a>`,
   ).join('');
+  const failedCount = view.failed.perSite.reduce((sum, site) => sum + site.count, 0);
   const paging = [
     view.page > 0 ? `<a href="/admin?status=${view.status}&amp;page=${view.page - 1}">newer</a>` : '',
     view.hasMore ? `<a href="/admin?status=${view.status}&amp;page=${view.page + 1}">older</a>` : '',
@@ -111,11 +143,12 @@ export function listPage(view: ListView): string {
   return page(
     `linkback — ${view.status}`,
     `<h1>Mentions: ${view.status}</h1>
-<nav>${tabs}</nav>
+<nav>${tabs}<a href="#failed">failed jobs (${failedCount})</a></nav>
 <form method="post" action="/admin/logout" style="float:right;margin-top:-2rem"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><button type="submit">Log out</button></form>
 ${view.flash ? `<p class="flash" role="status">${escapeHtml(view.flash)}</p>` : ''}
 ${view.mentions.length === 0 ? '<p>Nothing here.</p>' : view.mentions.map((m) => mentionArticle(m, view)).join('\n')}
 <p>${paging}</p>
+${failedSection(view)}
 <details><summary>Sites and their read tokens (for <code>/api/mentions.jf2?token=…</code> and <code>mentions export --token</code>)</summary>
 <ul>${view.sites.map((site) => `<li>${escapeHtml(site.origin)}: <code>${escapeHtml(site.readToken)}</code></li>`).join('')}</ul>
 </details>`,

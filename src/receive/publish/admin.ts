@@ -3,6 +3,8 @@
 //   POST /admin/login             token=<admin token>  -> session cookie, 303 to /admin
 //   POST /admin/logout            csrf=…               -> cookie cleared
 //   POST /admin/mentions/<id>     csrf=…&action=approve|spam|delete|unapprove&return=<status>
+//   POST /admin/jobs/<id>/retry   csrf=…&return=<status>          -> a dead-lettered job back in the queue, due now
+//   POST /admin/jobs/retry        csrf=…&site=<origin>&return=…   -> every dead-lettered job of that site
 // Every POST but the login needs the session cookie and the CSRF token bound to it (session.ts); a browser that
 // says the POST comes from another site (Sec-Fetch-Site) is refused before anything else.
 import { isModerationAction, newlyApproved, statusAfter } from '../moderate/index.ts';
@@ -23,6 +25,8 @@ export interface AdminContext {
 }
 
 const PER_PAGE = 50;
+/** Dead-lettered jobs listed on the page; the rest are counted, and "Retry all" of their site re-queues them too. */
+const FAILED_SHOWN = 50;
 
 // No script may run on this page at all, nothing may frame it, forms may only post back here, and no remote
 // image is fetched (it would tell a stranger when the admin reads their mention).
@@ -88,6 +92,14 @@ export async function adminRoute(request: ReceiverRequest, ctx: AdminContext): P
   }
   if (path === '/admin/logout') return seeOther('/admin', { 'set-cookie': clearedCookie(secure(request, ctx)) });
 
+  const retry = /^\/admin\/jobs\/(?:(\d{1,15})\/)?retry$/.exec(path);
+  if (retry) {
+    const site = form.get('site') ?? '';
+    if (retry[1] === undefined && site === '') return html(400, messagePage('Bad request', 'Which site\'s jobs?'));
+    const requeued = await ctx.store.requeue(retry[1] === undefined ? { site } : { job: Number(retry[1]) }, now);
+    return seeOther(`/admin?status=${asStatus(form.get('return'))}&requeued=${requeued}#failed`);
+  }
+
   const match = /^\/admin\/mentions\/(\d{1,15})$/.exec(path);
   const action = form.get('action') ?? '';
   if (!match?.[1] || !isModerationAction(action)) return html(400, messagePage('Bad request', 'Unknown mention or action.'));
@@ -106,5 +118,11 @@ async function renderList(ctx: AdminContext, params: URLSearchParams, csrf: stri
   // Is there an older page: the first row after this page (row n is page n of one row).
   const hasMore = mentions.length === PER_PAGE && (await ctx.store.mentions({ status, page: (page + 1) * PER_PAGE, perPage: 1 })).length > 0;
   const pending = (await ctx.store.mentions({ status: 'pending' })).length;
-  return listPage({ status, mentions, pending, csrf, page, hasMore, sites: await ctx.store.sites() });
+  const failed = await ctx.store.deadJobs({ limit: FAILED_SHOWN });
+  // After a Retry: how many went back in the queue (none: it was re-queued already, or its site was removed).
+  const requeued = params.get('requeued');
+  const flash = requeued === null ? undefined
+    : requeued === '0' ? 'Nothing was re-queued: already re-queued, or its site was removed.'
+      : `${Number.parseInt(requeued, 10) || 0} failed job(s) back in the queue.`;
+  return listPage({ status, mentions, pending, csrf, page, hasMore, sites: await ctx.store.sites(), failed, ...(flash ? { flash } : {}) });
 }

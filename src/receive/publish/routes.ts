@@ -3,6 +3,7 @@ import type { Route } from '../http/server.ts';
 import type { HttpAnswer, Mention, ReceiverRequest, ReceiverStore } from '../types.ts';
 import { adminRoute } from './admin.ts';
 import { apiRoute } from './api.ts';
+import { jobsApi } from './jobs-api.ts';
 import { sitesApi } from './sites-api.ts';
 
 export interface PublishContext {
@@ -24,9 +25,11 @@ export function publishRoutes(context: PublishContext): Route[] {
   return [
     { method: 'GET', path: /^\/api\/(?:mentions\.jf2|mentions\.atom|count(?:\.json)?)$/, handle: api },
     { method: 'GET', path: /^\/admin\/?$/, handle: admin },
-    { method: 'POST', path: /^\/admin\/(?:login|logout|mentions\/\d{1,15})$/, handle: admin },
+    { method: 'POST', path: /^\/admin\/(?:login|logout|mentions\/\d{1,15}|jobs\/(?:\d{1,15}\/)?retry)$/, handle: admin },
     { method: 'GET', path: /^\/admin\/api\/sites$/, handle: (req) => sitesApi(req, 'list', sites) },
     { method: 'POST', path: /^\/admin\/api\/sites$/, handle: (req) => sitesApi(req, 'put', sites) },
     { method: 'POST', path: /^\/admin\/api\/sites\/(rotate|remove)$/, handle: (req, [action]) => sitesApi(req, action === 'rotate' ? 'rotate' : 'remove', sites) },
+    { method: 'GET', path: /^\/admin\/api\/jobs\/dead$/, handle: (req) => jobsApi(req, 'dead', context) },
+    { method: 'POST', path: /^\/admin\/api\/jobs\/retry$/, handle: (req) => jobsApi(req, 'retry', context) },
   ];
 }

@@ -6,7 +6,7 @@
 // Only the Bearer header is read (no cookie, so no CSRF to defend; no query token, so it stays out of access logs).
 // No admin token configured: 404, as the moderation page.
 import type { HttpAnswer, ReceiverRequest, ReceiverStore, Site, SiteSettings } from '../types.ts';
-import { tokensEqual } from './access.ts';
+import { adminBearer } from './access.ts';
 
 export interface SitesApiContext {
   store: ReceiverStore;
@@ -21,13 +21,20 @@ const json = (status: number, value: unknown): HttpAnswer =>
 
 const error = (status: number, message: string) => json(status, { error: message });
 
+/** The admin API's answer to a request without the admin token (404 when management is off); undefined: go on. */
+export function adminRefusal(request: ReceiverRequest, adminToken: string | undefined): HttpAnswer | undefined {
+  const access = adminBearer(request, adminToken);
+  if (access === 'off') return error(404, 'management is off: no admin token is configured');
+  if (access === 'missing') return error(401, 'the admin token is required (Authorization: Bearer …)');
+  if (access === 'wrong') return error(403, 'that is not the admin token');
+  return undefined;
+}
+
 const view = (site: Site) => ({ origin: site.origin, readToken: site.readToken, settings: site.settings ?? {} });
 
 export async function sitesApi(request: ReceiverRequest, action: 'list' | 'put' | 'rotate' | 'remove', ctx: SitesApiContext): Promise<HttpAnswer> {
-  if (!ctx.adminToken) return error(404, 'management is off: no admin token is configured');
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-  if (bearer === undefined) return error(401, 'the admin token is required (Authorization: Bearer …)');
-  if (!tokensEqual(bearer, ctx.adminToken)) return error(403, 'that is not the admin token');
+  const refused = adminRefusal(request, ctx.adminToken);
+  if (refused) return refused;
   if (action === 'list') return json(200, { sites: (await ctx.store.sites()).map(view) });
 
   const body = parseBody(request.body);

@@ -19,7 +19,7 @@ export interface WorkerOptions {
   deadlineMs: number;
   /** How long a taken job stays a worker's; past it, it is taken again (after a crash). Longer than the deadline; default twice it. */
   leaseMs?: number;
-  /** Wait before attempt n+1 after a retryable failure of attempt n (1-based). */
+  /** Wait before the next attempt after the n-th retryable failure (1-based; lost leases are not failures). */
   backoffMs?: (attempts: number) => number;
   /** How often an idle worker looks for due jobs (retries come due without a wake-up). */
   pollMs?: number;
@@ -105,10 +105,11 @@ export function startWorkers(options: WorkerOptions): Workers {
       const verification = await verifyWithDeadline(job.received);
       try {
         if (stopping.signal.aborted) {
-          // Cut short by the shutdown, not by the source: back in the queue, due at once, for the next start.
-          await options.store.retry(job.id, 'interrupted by shutdown', now());
+          // Cut short by the shutdown, not by the source: back in the queue, due at once, and not counted a failure.
+          await options.store.release(job.id, now());
         } else if (!verification.ok && verification.retryable) {
-          const notBefore = new Date(now().getTime() + backoff(job.attempts));
+          // Backs off by the failed attempts (this one included): the takes whose lease ran out were not failures.
+          const notBefore = new Date(now().getTime() + backoff(job.attempts - job.expiries));
           await options.store.retry(job.id, `${verification.code}: ${verification.reason}`, notBefore);
           emit({ type: 'retry', job, verification, notBefore });
         } else {

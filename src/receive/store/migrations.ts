@@ -71,6 +71,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('jobs_site_due').on('jobs').columns(['site', 'state', 'not_before']).execute();
       },
     },
+    // Dead letters (issue 13): how often a job's lease ran out (its worker died holding it), counted apart from
+    // failed attempts, so that workers killed again and again do not dead-letter the jobs they happened to hold.
+    '0003_lease_expiries': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('jobs').addColumn('expiries', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      },
+    },
     // Rate limits that hold for every web process on one Postgres (issue 13): requests per key and minute. Unlogged
     // there (no WAL: a crash loses at most a minute of counts, which only ever lets more through). SQLite keeps its
     // limits in memory (one machine), so the table stays empty there; it exists so both schemas are the same.

@@ -21,7 +21,10 @@ export interface JobsTable {
   /** The Received claim, as JSON. */
   received: string;
   state: JobState;
+  /** Times taken by a worker (each claim), whatever came of it. */
   attempts: number;
+  /** Times its lease ran out (its worker died or hung holding it): attempts - expiries tries got an answer (migration 0003). */
+  expiries: Generated<number>;
   /** Not taken before (backoff); while running, when the lease ends. */
   not_before: string;
   lease_owner: string | null;

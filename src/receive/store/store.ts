@@ -8,7 +8,7 @@ import type { Job, Mention, MentionQuery, MentionStatus, QueueStats, Received, R
 import type { JobsTable, MentionsTable, ReceiverDb, SitesTable } from './schema.ts';
 
 export interface StoreOptions {
-  /** A job is dead-lettered when it fails (retryably, or by losing its worker) this many times. */
+  /** A job is dead-lettered when its verification fails (retryably) this many times; lease expiries do not count. */
   maxAttempts: number;
   /** Postgres takes the due job with FOR UPDATE SKIP LOCKED; SQLite serialises writers anyway. */
   dialect: 'sqlite' | 'postgres';
@@ -18,6 +18,18 @@ export interface StoreOptions {
 
 /** The Postgres channel each enqueue notifies on commit, which worker processes LISTEN to (listen.ts). */
 export const JOBS_CHANNEL = 'linkback_jobs';
+
+/**
+ * A job whose lease ran out this many times is dead-lettered as poison. A lease runs out when the worker holding the
+ * job died (SIGKILL, out of memory, a lost machine) or hung: that says little about the job, since a worker holds
+ * --verify-workers jobs at once and claim() takes the oldest due ones first, so a worker killed again and again (a
+ * crash loop, a bad deploy, the kill test) catches the same jobs every time. Poison is the job that kills every
+ * worker taking it (a page that exhausts the parser's memory), and each take costs a worker restart and a lease
+ * (twice --verify-timeout: a minute by default). 20 is four times the default --max-attempts and twice the ten kills
+ * of issue 13's test: an innocent job rides out twenty restarts in a row, and a poison job costs at most twenty
+ * crashes (20 minutes at least, by default) before it is set aside. Not a setting: nobody should have to tune it.
+ */
+export const MAX_LEASE_EXPIRIES = 20;
 
 /** Jobs that still count against the queue bound. */
 const WAITING = ['queued', 'running'] as const;
@@ -137,10 +149,14 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
 
     async claim(worker, now, leaseMs) {
       const nowIso = iso(now);
-      // A job whose worker died holding it as often as a job may fail is a poison pill: give it up.
+      // A running job past its lease is counted an expiry when it is taken again (below); at the last one it is
+      // poison instead: set aside, never taken again (see MAX_LEASE_EXPIRIES).
       await db.updateTable('jobs')
-        .set({ state: 'dead', last_error: `its worker stopped answering ${options.maxAttempts} times (lease expired)`, lease_owner: null, updated_at: nowIso })
-        .where('state', '=', 'running').where('not_before', '<=', nowIso).where('attempts', '>=', options.maxAttempts)
+        .set((eb) => ({
+          state: 'dead', expiries: eb('expiries', '+', 1), lease_owner: null, updated_at: nowIso,
+          last_error: `poison: its lease expired ${MAX_LEASE_EXPIRIES} times (the worker taking it died or hung every time)`,
+        }))
+        .where('state', '=', 'running').where('not_before', '<=', nowIso).where('expiries', '>=', MAX_LEASE_EXPIRIES - 1)
         .execute();
       // One statement takes a due job (queued and past its backoff, or running with its lease over): two workers
       // can never both take it. Fair by site: the oldest due job of the site whose turn (last_claim) is the oldest,
@@ -153,6 +169,8 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
       const row = await db.updateTable('jobs')
         .set((eb) => ({
           state: 'running', attempts: eb('attempts', '+', 1), not_before: iso(new Date(now.getTime() + leaseMs)),
+          // Taken while running: its lease ran out (SET reads the row as it was).
+          expiries: sql<number>`case when state = 'running' then expiries + 1 else expiries end`,
           lease_owner: worker, updated_at: nowIso,
         }))
         .where('id', '=', due)
@@ -216,13 +234,48 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
 
     async retry(jobId, error, notBefore) {
       const nowIso = iso(new Date());
+      // Failed attempts are the takes that got an answer: the expired leases are not this job's failures.
+      const givesUp = sql<boolean>`attempts - expiries >= ${options.maxAttempts}`;
       await db.updateTable('jobs')
         .set({
-          state: sql<'queued' | 'dead'>`case when attempts >= ${options.maxAttempts} then 'dead' else 'queued' end`,
-          not_before: iso(notBefore), last_error: error, lease_owner: null, updated_at: nowIso,
+          state: sql<'queued' | 'dead'>`case when ${givesUp} then 'dead' else 'queued' end`,
+          last_error: sql<string>`case when ${givesUp} then ${`${error} (dead-lettered after ${options.maxAttempts} failed attempts)`} else ${error} end`,
+          not_before: iso(notBefore), lease_owner: null, updated_at: nowIso,
         })
         .where('id', '=', jobId).where('state', '=', 'running')
         .execute();
+    },
+
+    async release(jobId, now) {
+      const nowIso = iso(now);
+      await db.updateTable('jobs')
+        .set((eb) => ({ state: 'queued', attempts: eb('attempts', '-', 1), not_before: nowIso, lease_owner: null, updated_at: nowIso }))
+        .where('id', '=', jobId).where('state', '=', 'running')
+        .execute();
+    },
+
+    async deadJobs(query) {
+      let listed = db.selectFrom('jobs').selectAll().where('state', '=', 'dead');
+      if (query.site !== undefined) listed = listed.where('site', '=', query.site);
+      const rows = await listed.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+      const counts = await db.selectFrom('jobs').select((eb) => ['site', eb.fn.countAll<number | string>().as('n')])
+        .where('state', '=', 'dead').groupBy('site').orderBy('site').execute();
+      return { jobs: rows.map(toJob), perSite: counts.map((row) => ({ site: row.site, count: Number(row.n) })) };
+    },
+
+    async requeue(which, now) {
+      const nowIso = iso(now);
+      let update = db.updateTable('jobs')
+        .set({ state: 'queued', attempts: 0, expiries: 0, not_before: nowIso, lease_owner: null, updated_at: nowIso })
+        .where('state', '=', 'dead')
+        // A removed site's jobs stay dead: nobody reads its mentions (removeSite).
+        .where('site', 'in', db.selectFrom('sites').select('origin'));
+      update = 'job' in which ? update.where('id', '=', which.job) : update.where('site', '=', which.site);
+      const result = await update.executeTakeFirst();
+      const requeued = Number(result.numUpdatedRows);
+      // Wake the worker processes (LISTEN, pg-listen.ts) as an enqueue does, rather than leave it to their poll.
+      if (requeued > 0 && options.dialect === 'postgres') await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(db);
+      return requeued;
     },
 
     async job(jobId) {
@@ -316,9 +369,11 @@ function toJob(row: Selectable<JobsTable>): Job {
     received: JSON.parse(row.received) as Received,
     state: row.state,
     attempts: row.attempts,
+    expiries: row.expiries,
     notBefore: row.not_before,
     ...(row.last_error !== null ? { lastError: row.last_error } : {}),
     ...(row.mention_id !== null ? { mentionId: row.mention_id } : {}),
+    updatedAt: row.updated_at,
   };
 }
 
