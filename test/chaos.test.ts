@@ -9,10 +9,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PER_HOST, brokenPromises, formatFigures, runChaos } from './fixtures/chaos/harness.ts';
 import { freshSeed } from './fixtures/chaos/random.ts';
+import { compiled } from './compiled.ts';
 
 test('chaos: 60 targets, 8 SIGKILL rounds under injected faults: no duplicate, nothing lost, at most perHost per host in flight per kill, the state always loads', { timeout: 300_000 }, async (t) => {
   const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : freshSeed();
-  const figures = await runChaos({ seed, targets: 60, rounds: 8, timeoutMs: 1000, lateMs: 250, concurrency: 8, stormRuns: 3, healRuns: 2 });
+  // The CLI compiled, not through tsx (test/compiled.ts): the runs are started and SIGKILLed by the dozen.
+  const figures = await runChaos({ bin: (await compiled()).bin, seed, targets: 60, rounds: 8, timeoutMs: 1000, lateMs: 250, concurrency: 8, stormRuns: 3, healRuns: 2 });
   for (const line of formatFigures(figures).split('\n')) t.diagnostic(line);
   const context = `seed ${seed} (CHAOS_SEED=${seed} replays it)\n${figures.problems.join('\n')}`;
   assert.deepEqual(brokenPromises(figures), [], context);

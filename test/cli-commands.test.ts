@@ -12,7 +12,10 @@ import { startSimulatedWeb } from '../example/web.ts';
 import { openState } from '../src/state/store.ts';
 import type { NotificationRecord } from '../src/state/format.ts';
 import type { DiscoverReport, Result, StateStatus } from '../src/index.ts';
-import { exampleSite, runCli, simulatedWebArgs } from './fixtures/cli/run.ts';
+import { cliRunners, exampleSite, simulatedWebArgs } from './fixtures/cli/run.ts';
+
+// 17 CLI children: compiled, not through tsx (test/compiled.ts).
+const { runCli } = cliRunners({ compiled: true });
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'linkback-cli-commands-'));

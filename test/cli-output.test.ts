@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulatedWeb } from '../example/web.ts';
 import { optionsSchema } from '../src/index.ts';
-import { exampleSite, root, runCli, simulatedWebArgs } from './fixtures/cli/run.ts';
+import { cliRunners, exampleSite, root, simulatedWebArgs } from './fixtures/cli/run.ts';
+
+// Some 25 CLI children: compiled, not through tsx (test/compiled.ts).
+const { runCli } = cliRunners({ compiled: true });
 
 const ESC = '\u001b[';
 

@@ -8,10 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openState } from '../src/state/store.ts';
+import { compiled } from './compiled.ts';
 
-const bin = join(fileURLToPath(new URL('..', import.meta.url)), 'src/cli/bin.ts');
 
 /** A site of `posts` posts, each citing `papers` arXiv papers (trackback: the protocol a repeat would hurt). */
 async function writeSite(dir: string, posts: number, papers: number): Promise<void> {
@@ -51,7 +50,8 @@ test('SIGKILL at random moments, then restart: no notification is received twice
     server.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const args = ['--import', 'tsx', bin, 'send', site, '--state', state, '--allow-private', '--connect-to', `*=127.0.0.1:${port}`, '--arxiv-endpoint', 'http://arxiv.org/trackback/{id}', '--concurrency', '4', '--per-host', '2', '--retries', '0',
+  // Up to 13 runs, most of them killed: the CLI compiled, not through tsx (test/compiled.ts).
+  const args = [(await compiled()).bin, 'send', site, '--state', state, '--allow-private', '--connect-to', `*=127.0.0.1:${port}`, '--arxiv-endpoint', 'http://arxiv.org/trackback/{id}', '--concurrency', '4', '--per-host', '2', '--retries', '0',
     // The server here is a trackback listener only: our posts are served by nobody (the live check: test/live.test.ts).
     '--no-check-live'];
 

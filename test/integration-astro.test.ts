@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { build } from 'astro';
 import linkbackAstro from '../src/integrations/astro.ts';
 import type { AstroOptions } from '../src/integrations/astro.ts';
 import { simulatedRun } from './fixtures/simulated-run.ts';
+import { compiled } from './compiled.ts';
 import type { SimulatedWeb } from '../example/web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,7 +43,8 @@ const sent = (web: SimulatedWeb) => web.notifications().map((r) => `${r.host}${r
 
 test('`astro build` with the integration in astro.config.mjs notifies the post; Astro\'s site + base give its URL', async (t) => {
   const { dir, web, options } = await setup(t);
-  const integration = pathToFileURL(join(root, 'src/integrations/astro.ts')).href;
+  // The astro command runs the integration compiled: nothing in its process goes through tsx (test/compiled.ts).
+  const integration = (await compiled()).module('integrations/astro.ts');
   await writeFile(join(dir, 'astro.config.mjs'), [
     "import { defineConfig } from 'astro/config';",
     `import linkback from ${JSON.stringify(integration)};`,
@@ -114,11 +116,11 @@ test('option values are checked by the one schema once Astro has its configurati
 });
 
 /** Runs the real `astro` command with the offline guard preloaded. */
-function astroCli(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function astroCli(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cmd = join(root, 'node_modules/astro/astro.js');
-  const guard = pathToFileURL(join(root, 'test/fixtures/integrations/offline.ts')).href;
+  const { guard } = await compiled();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', guard, cmd, ...args], {
+    const child = spawn(process.execPath, ['--import', guard, cmd, ...args], {
       cwd,
       env: { ...process.env, ...NO_TELEMETRY, NO_COLOR: '1', FORCE_COLOR: '0' },
     });

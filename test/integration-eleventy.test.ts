@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import linkbackEleventy from '../src/integrations/eleventy.ts';
 import type { EleventyConfigLike, EleventyOptions } from '../src/integrations/eleventy.ts';
 import { send } from '../src/index.ts';
 import { simulatedRun } from './fixtures/simulated-run.ts';
+import { compiled } from './compiled.ts';
 import type { SimulatedWeb } from '../example/web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -155,7 +156,8 @@ test('options are checked when the plugin is added: a typo stops the build befor
 
 test('the eleventy command: a build prints linkback\'s lines under [11ty/linkback]; --watch sends nothing', async (t) => {
   const { dir, web, options } = await setup(t);
-  const plugin = pathToFileURL(join(root, 'src/integrations/eleventy.ts')).href;
+  // The eleventy command runs the plugin compiled: nothing in its process goes through tsx (test/compiled.ts).
+  const plugin = (await compiled()).module('integrations/eleventy.ts');
   await writeFile(join(dir, 'eleventy.config.mjs'), [
     `import linkback from ${JSON.stringify(plugin)};`,
     '',
@@ -179,11 +181,11 @@ test('the eleventy command: a build prints linkback\'s lines under [11ty/linkbac
 });
 
 /** Runs the real `eleventy` command (offline guard preloaded); with `until`, stops it once stdout matches. */
-function eleventyCli(cwd: string, args: string[], until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function eleventyCli(cwd: string, args: string[], until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cmd = join(root, 'node_modules/@11ty/eleventy/cmd.cjs');
-  const guard = pathToFileURL(join(root, 'test/fixtures/integrations/offline.ts')).href;
+  const { guard } = await compiled();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', guard, cmd, ...args], {
+    const child = spawn(process.execPath, ['--import', guard, cmd, ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     });

@@ -7,42 +7,29 @@
 import { blockedAttempts } from './fixtures/integrations/offline.ts';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { access, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { bindOpts } from '@netlify/cache-utils';
 import { SIMULATED_CA, startSimulatedWeb } from '../example/web.ts';
 import type { SimulatedWeb } from '../example/web.ts';
 import { onSuccess } from '../src/integrations/netlify.ts';
 import type { NetlifyEventLike } from '../src/integrations/netlify.ts';
+import { compiled } from './compiled.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NETLIFY_BUILD = join(root, 'node_modules/@netlify/build/bin.js');
 
 /**
- * Netlify's processes run plain JavaScript, compiled from src/ once per test file: under tsx (NODE_OPTIONS), the
- * build runner deadlocked once in a clean-clone CI run on a loaded machine (its main thread blocked on tsx's loader
- * thread, whose esbuild service had exited), so nothing Netlify starts runs through tsx. The output goes under
- * node_modules/.cache so that its imports find the project's packages.
+ * Netlify's processes run our plugin and the offline guard compiled to plain JavaScript (test/compiled.ts): under
+ * tsx (NODE_OPTIONS), the build runner deadlocked once in a clean-clone CI run on a loaded machine (its main thread
+ * blocked on tsx's loader thread, whose esbuild service had exited), so nothing Netlify starts runs through tsx.
  */
-const COMPILED = join(root, 'node_modules/.cache/linkback-netlify-test');
-const compiled = (async () => {
-  await rm(COMPILED, { recursive: true, force: true });
-  await new Promise<void>((done, fail) => execFile(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'),
-    '--outDir', join(COMPILED, 'src'), '--declaration', 'false', '--sourceMap', 'false'], { timeout: 600_000 }, (error, stdout) => (error ? fail(new Error(`${error.message}\n${stdout}`)) : done())));
-  // As in the package: dist/ beside package.json (the version is read from it).
-  await copyFile(join(root, 'package.json'), join(COMPILED, 'package.json'));
-  // The offline guard has no imports but node's: one file, transpiled.
-  const ts = (await import('typescript')).default;
-  const guardSource = await readFile(join(root, 'test/fixtures/integrations/offline.ts'), 'utf8');
-  const guardFile = join(COMPILED, 'offline.mjs');
-  await writeFile(guardFile, ts.transpileModule(guardSource, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
-  return { plugin: pathToFileURL(join(COMPILED, 'src/integrations/netlify.js')).href, guard: pathToFileURL(guardFile).href };
-})();
+const plugin = async () => (await compiled()).module('integrations/netlify.ts');
 
 after(() => assert.deepEqual(blockedAttempts, [], 'nothing but loopback was contacted'));
 
@@ -88,7 +75,7 @@ async function checkout(n: Netlify, name: string, inputs: string): Promise<strin
   const work = join(n.dir, name);
   await mkdir(join(work, 'plugins/linkback'), { recursive: true });
   // The plugin by path, with the package's own manifest.yml beside it.
-  await writeFile(join(work, 'plugins/linkback/index.mjs'), `export { onSuccess } from ${JSON.stringify((await compiled).plugin)};\n`);
+  await writeFile(join(work, 'plugins/linkback/index.mjs'), `export { onSuccess } from ${JSON.stringify(await plugin())};\n`);
   await copyFile(join(root, 'netlify/manifest.yml'), join(work, 'plugins/linkback/manifest.yml'));
   await writeFile(join(work, 'netlify.toml'), [
     '[build]',
@@ -119,7 +106,7 @@ interface Built {
 /** `netlify-build` in the checkout, offline, with the build cache in the shared folder and the local buildbot. */
 async function build(n: Netlify, work: string): Promise<Built> {
   n.building = work;
-  const { guard } = await compiled;
+  const { guard } = await compiled();
   const args = [NETLIFY_BUILD, '--offline', '--cwd', work, '--repositoryRoot', work, '--cacheDir', join(n.dir, 'cache'), '--buildbotServerSocket', n.buildbot, '--context', 'production'];
   return new Promise<Built>((done) => {
     const child = spawn(process.execPath, args, {
