@@ -63,7 +63,7 @@ describe('serve at scale on Postgres', { skip: bin ? false : POSTGRES_MISSING },
       '--verify-timeout', '10000'];
     const children: ServeChild[] = [];
     const start = async (role: 'web' | 'worker') => {
-      const child = await startServe([...common, '--role', role], { cwd: dir });
+      const child = await startServe([...common, '--role', role], { cwd: dir, compiled: true });
       children.push(child);
       return child;
     };
