@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Received, ReceiverStore } from '../src/receive/types.ts';
+import { WALK_LIMIT } from '../src/receive/store/store.ts';
 import { forEachStore } from './receive-stores.ts';
 
 const A = 'https://a.example';
@@ -61,6 +62,27 @@ forEachStore((kind) => {
     const taken = [];
     for (let job = await store.claim('w', T0, 60_000); job; job = await store.claim('w', T0, 60_000)) taken.push(job.id);
     assert.deepEqual(taken, ids);
+  });
+
+  test(`${kind.name}: with more sites waiting than claim() walks, it sorts instead and the order is the same round-robin`, { timeout: 600_000 }, async (t) => {
+    const { store } = await kind.open(t);
+    // A's flood first, then one job of each of WALK_LIMIT + 20 other sites (some configured, some not: their turn
+    // counts as the oldest either way). The first claims sort the queue; once WALK_LIMIT sites or fewer are left
+    // waiting, they walk the index: one order throughout, asserted job by job.
+    const others = Array.from({ length: WALK_LIMIT + 20 }, (_, i) => `https://site-${String(i).padStart(3, '0')}.example`);
+    await store.ensureSites([A, ...others.filter((_, i) => i % 2 === 0)]);
+    const aIds = [];
+    for (let i = 0; i < 5; i++) aIds.push((await store.enqueue(claimOf(A, i))).id);
+    const otherIds = [];
+    for (const [i, site] of others.entries()) otherIds.push((await store.enqueue(claimOf(site, i))).id);
+    const taken = [];
+    // Each job finished before the next claim: a running job still counts as waiting.
+    for (let job = await store.claim('w', T0, 60_000); job; job = await store.claim('w', T0, 60_000)) {
+      taken.push(job.id);
+      await store.complete(job.id, { ok: false, code: 'no-link', reason: 'test', retryable: false }, T0);
+    }
+    // A's oldest job first (every turn equal), then each other site once, oldest job first, then the rest of A's.
+    assert.deepEqual(taken, [aIds[0], ...otherIds, ...aIds.slice(1)]);
   });
 
   test(`${kind.name}: sites keep their settings; a rotated token replaces the old one`, async (t) => {

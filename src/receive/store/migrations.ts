@@ -93,6 +93,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // claim() without sorting the queue (issue 13): the waiting jobs of each site in id order, and nothing else, so
+    // the sites that have waiting jobs are found by skipping from site to site through it (idle sites and finished
+    // jobs are not in it) and a site's oldest due job is its first entry past the running ones. The predicate is
+    // written as claim() writes it, literally: both planners use a partial index only for a query that implies it.
+    '0005_jobs_waiting': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex('jobs_waiting').on('jobs').columns(['site', 'id'])
+          .where(sql.ref('state'), 'in', [sql.lit('queued'), sql.lit('running')]).execute();
+      },
+    },
   };
 }
 
