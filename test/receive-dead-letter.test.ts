@@ -265,7 +265,7 @@ forEachStore((kind) => {
     assert.match(before, /taken 1 times, 0 of them lost/);
     assert.match(before, /Retry all 2 of https:\/\/blog\.example/);
     assert.doesNotMatch(before, /<script|<img/i, 'nothing a stranger wrote is markup');
-    assert.ok(before.includes(`fetch-failed: &lt;script&gt;alert(&quot;reason&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; (dead-lettered after 1 failed attempts)`));
+    assert.ok(before.includes(`fetch-failed: &lt;script&gt;alert(&quot;reason&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; (dead-lettered after 1 failed attempt)`));
     assert.ok(before.includes('<a href="https://evil.example/p?q=%27%22%3E%3Cscript%3Ealert(1)%3C/script%3E"'), 'the source as stored, a link');
     assert.ok(before.includes('<div>From javascript:alert(1)//&quot;&gt;&lt;script&gt;alert(3)&lt;/script&gt;</div>'), 'a raw source: escaped text, not a link');
     const csrf = /name="csrf" value="([^"]+)"/.exec(before)?.[1];
@@ -314,7 +314,7 @@ forEachStore((kind) => {
     assert.deepEqual(jobs.map((job) => job.id), [second, first]);
     assert.deepEqual({ ...jobs[1], deadAt: undefined, receivedAt: undefined }, {
       id: first, site: SITE, protocol: 'webmention', source: 'https://one.example/post', target: `${SITE}/post`, attempts: 1, expiries: 0,
-      lastError: `fetch-failed: ${EVIL_REASON} (dead-lettered after 1 failed attempts)`, deadAt: undefined, receivedAt: undefined,
+      lastError: `fetch-failed: ${EVIL_REASON} (dead-lettered after 1 failed attempt)`, deadAt: undefined, receivedAt: undefined,
     });
     assert.deepEqual(listed.json.perSite, [{ site: SITE, count: 2 }]);
     assert.equal((await call('/admin/api/jobs/dead?limit=0', ADMIN)).status, 400);

@@ -297,7 +297,7 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
       await db.updateTable('jobs')
         .set({
           state: sql<'queued' | 'dead'>`case when ${givesUp} then 'dead' else 'queued' end`,
-          last_error: sql<string>`case when ${givesUp} then ${`${error} (dead-lettered after ${options.maxAttempts} failed attempts)`} else ${error} end`,
+          last_error: sql<string>`case when ${givesUp} then ${`${error} (dead-lettered after ${options.maxAttempts} failed attempt${options.maxAttempts === 1 ? '' : 's'})`} else ${error} end`,
           not_before: iso(notBefore), lease_owner: null, updated_at: nowIso,
         })
         .where('id', '=', jobId).where('state', '=', 'running')
