@@ -172,19 +172,6 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
     handler.text(cut, 0, cut.length);
   };
 
-  /** The wanted attribute names' lengths and first letters (lowercase), as `length * 128 + letter`. */
-  const wantedKeys = new Set<number>();
-  for (const name of attributes) if (name.length > 0 && name.charCodeAt(0) < 128) wantedKeys.add(name.length * 128 + name.charCodeAt(0));
-  const allAscii = [...attributes].every((name) => name.length > 0 && name.charCodeAt(0) < 128);
-  /** False when the name at [start, end) is surely none of `attributes`; true when it may be (or cannot be told cheaply). */
-  const mayBeWanted = (start: number, end: number): boolean => {
-    if (!allAscii || start < chunkOffset || end - chunkOffset > chunk.length) return true;
-    // A name with a character past ASCII is left to lowerName: toLowerCase() can make one ASCII (U+212A is "k").
-    for (let i = start - chunkOffset; i < end - chunkOffset; i++) if (chunk.charCodeAt(i) >= 128) return true;
-    const c = chunk.charCodeAt(start - chunkOffset);
-    return wantedKeys.has((end - start) * 128 + (c >= 65 && c <= 90 ? c | 32 : c));
-  };
-
   /** A tag or attribute name, lowercase. */
   const lowerName = (start: number, end: number): string => {
     const name = slice(start, end);
@@ -247,13 +234,8 @@ export function createElementStream(handler: ElementHandler, attributes: Readonl
       open(readName(start, end));
     },
     onattribname(start, end) {
-      // Most attribute names are of no interest: told from their length and first letter, without cutting them out.
-      if (tag === null || tag === '' || !mayBeWanted(start, end)) {
-        attributeName = null;
-        return;
-      }
       const name = lowerName(start, end);
-      attributeName = attributes.has(name) ? name : null;
+      attributeName = tag !== null && tag !== '' && attributes.has(name) ? name : null;
     },
     onattribdata(start, end) {
       if (attributeName !== null) attributeValue += slice(start, end);
