@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scanSite, type ScanOptions, type SiteOptions } from '../src/site/index.ts';
 import { Waiting, createParsePool, toWorkerSetup } from '../src/site/pool.ts';
@@ -182,4 +182,33 @@ test('workers: a scan broken off early stops its threads', { skip: !existsSync('
   assert.equal(seen, 3);
   assert.ok(during >= before + 2, `two worker threads while scanning (${before} -> ${during})`);
   assert.equal(threads(), before, 'no worker thread left once the scan is closed');
+});
+
+test('workers: by default a site of 200 pages or more has its worker before the first page, a smaller one none', {
+  skip: (!existsSync('/proc/self/task') && 'needs /proc to count threads') || (availableParallelism() < 2 && 'one core: no worker by default'),
+}, async () => {
+  const threads = () => readdirSync('/proc/self/task').length;
+  const pages = (count: number) => {
+    const files: Record<string, string> = {};
+    for (let n = 0; n < count; n++) files[`${String(n).padStart(3, '0')}/index.html`] = post(n, '');
+    return site(files);
+  };
+  const big = await pages(200);
+  const small = await pages(199);
+  // Warm: the first scan starts libuv's file-system threads, which stay; only worker threads come and go.
+  for await (const page of scanSite(small, { siteUrl: null, blogName: null }, { workers: 1 })) assert.ok(page.file);
+  const before = threads();
+  let first: number | null = null;
+  for await (const page of scanSite(big, { siteUrl: null, blogName: null })) {
+    assert.ok(page.file);
+    first ??= threads();
+  }
+  // It used to start once 200 pages had been read on this thread alone, so it loaded too late to take them.
+  assert.ok(first !== null && first >= before + 1, `a worker thread at the first page (${before} -> ${first})`);
+  let most = 0;
+  for await (const page of scanSite(small, { siteUrl: null, blogName: null })) {
+    assert.ok(page.file);
+    most = Math.max(most, threads());
+  }
+  assert.equal(most, before, 'no worker thread for 199 pages');
 });

@@ -26,9 +26,10 @@ import { errorCode, walkHtmlFiles } from './walk.ts';
 export type Warn = (file: string, message: string) => void;
 
 /**
- * Pages read on the calling thread before worker threads start (when `workers` is not given): a small site never
- * pays for them. Tried at 50: the calling thread of a 3,000-post dry run spent about 0.3 s less CPU, but the
- * 100-post send of bench/cold.ts (about 150 pages) then started a worker and spent 0.5 s more CPU in all.
+ * Sites with fewer pages than this are read without worker threads (when `workers` is not given): a small site
+ * never pays for them. Decided from the walk, before the first page is read (scanSite). (Tried at 50, when it still
+ * counted pages read: the 100-post send of bench/cold.ts, about 150 pages, then started a worker and spent 0.5 s
+ * more CPU in all.)
  */
 const POOL_AFTER_FILES = 200;
 /** Pages in progress at once without workers. */
@@ -55,6 +56,12 @@ const WORKER_BACKLOG = 32;
  */
 const WORKER_STARTING = 4;
 
+/** A file name from the walk, with the walk's warnings that come out just before its page. */
+interface Walked {
+  file: string;
+  warnings: SiteWarning[];
+}
+
 export async function* scanSite(root: string, options: SiteOptions, scan: ScanOptions = {}): AsyncGenerator<ScannedPage> {
   const hints = readHints(options);
   const base = siteBaseOf(options);
@@ -67,31 +74,43 @@ export async function* scanSite(root: string, options: SiteOptions, scan: ScanOp
 
   const workers = poolSize(scan.workers);
   // Held in an object: it is set from inside the steps, and TypeScript's narrowing would forget that.
-  const threads: { pool: ParsePool | null; started: number } = { pool: null, started: 0 };
-  const parsePool = (): ParsePool | null => {
-    if (threads.pool === null && workers > 1 && (scan.workers !== undefined || threads.started >= POOL_AFTER_FILES)) {
-      threads.pool = createParsePool(workers - 1, toWorkerSetup(options, site, evidence));
-    }
-    return threads.pool?.healthy ? threads.pool : null;
+  const threads: { pool: ParsePool | null } = { pool: null };
+  const startPool = (): void => {
+    if (threads.pool === null && workers > 1) threads.pool = createParsePool(workers - 1, toWorkerSetup(options, site, evidence));
   };
+  if (scan.workers !== undefined) startPool();
   // Several pages are in progress at once, so each one's warnings wait with it and come out just before it;
   // the walk's own warnings go with the file walked next. The order is the one of a page-by-page scan.
   let walkWarnings: SiteWarning[] = [];
   const walk = walkHtmlFiles(root, (file, message) => walkWarnings.push({ file, message }));
-  async function* files(): AsyncGenerator<{ file: string; warnings: SiteWarning[] }> {
+  async function* walked(): AsyncGenerator<Walked> {
     for await (const file of walk) {
       const warnings = walkWarnings;
       walkWarnings = [];
       yield { file, warnings };
     }
   }
+  // The first POOL_AFTER_FILES names are walked before any page is read: past them the site is big enough for
+  // worker threads, which then load while this thread reads the first pages (they started only once 200 pages
+  // had been read, so the first 200 were parsed here alone). Listing them first costs only the walk, done anyway.
+  const ahead = walked();
+  const first: Walked[] = [];
+  while (first.length < POOL_AFTER_FILES) {
+    const next = await ahead.next();
+    if (next.done === true) break;
+    first.push(next.value);
+  }
+  if (first.length >= POOL_AFTER_FILES) startPool();
+  async function* files(): AsyncGenerator<Walked> {
+    yield* first.splice(0);
+    yield* ahead;
+  }
   const readWhole = wholeFileReader();
-  const step = async ({ file, warnings }: { file: string; warnings: SiteWarning[] }) => {
-    threads.started++;
+  const step = async ({ file, warnings }: Walked) => {
     const warn: Warn = (file, message) => warnings.push({ file, message });
     let page: ScannedPage;
     try {
-      page = await scanFile(readWhole, root, file, site, feed, hints, options, scan, warn, parsePool());
+      page = await scanFile(readWhole, root, file, site, feed, hints, options, scan, warn, threads.pool?.healthy ? threads.pool : null);
     } catch (error) {
       // Unexpected: an I/O failure mid-read (or a bug). The page fails, the scan goes on.
       page = { kind: 'error', file, reason: `could not read: ${errorCode(error)}` };
