@@ -82,7 +82,9 @@ function writeForever(socket: net.Socket, chunk: Buffer, total = Infinity): Prom
 
 test('a server that never answers: timeout, phase request (the request was sent)', async (t) => {
   const local = await httpServer(t, () => undefined);
-  const error = await fetchError(client(t).request({ method: 'GET', url: `${local.origin}/slow` }));
+  // A budget long enough for the request to be connected and sent on a loaded machine (600 ms was not, under the
+  // whole suite on 2 cores: the timeout then came in the connect phase, which is another test's case).
+  const error = await fetchError(client(t, { timeoutMs: 5_000, connectTimeoutMs: 5_000 }).request({ method: 'GET', url: `${local.origin}/slow` }));
   assert.equal(error.code, 'timeout');
   assert.equal(error.phase, 'request');
   assert.deepEqual(local.requests.map((r) => r.url), ['/slow']);

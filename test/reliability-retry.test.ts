@@ -85,8 +85,14 @@ async function closedPort(): Promise<string> {
  */
 const HOST_BUDGET_MS = 10_000;
 
-function context(t: TestContext): NetContext {
-  const real = createHttpClient({ ...DEFAULT_HTTP_OPTIONS, userAgent: 'linkback-test', allowPrivate: true, timeoutMs: 300, connectTimeoutMs: 300 });
+/**
+ * The client's time budget: generous, because a loaded machine (the suite on 2 cores) can take longer than a few
+ * hundred ms to connect and answer, and a request cut short by the budget is a different case (fewer POSTs, or
+ * "uncertain"). Only the no-answer case waits for it to run out, so it alone gets a short one, still long enough for
+ * the request to reach the server first.
+ */
+function context(t: TestContext, timeoutMs = 30_000): NetContext {
+  const real = createHttpClient({ ...DEFAULT_HTTP_OPTIONS, userAgent: 'linkback-test', allowPrivate: true, timeoutMs, connectTimeoutMs: Math.min(timeoutMs, 10_000) });
   t.after(() => real.close());
   // Slow-down pauses on a virtual clock; the retry waits of --retries stay real (they are 1-5 ms here).
   const clock = new VirtualClock();
@@ -155,7 +161,7 @@ for (const [fault, row] of Object.entries(TABLE) as Array<[Fault, Record<Protoco
     test(`${protocol}, ${fault}: ${expected.posts} POST(s) in the run; later runs ${expected.retryable ? 'send it again' : expected.uncertain ? 'leave it uncertain' : 'leave it failed'}`, async (t) => {
       const server = fault === 'refused' ? { url: await closedPort(), posts: () => 0 } : await listener(t, protocol, fault);
       const endpoint: Endpoint = { protocol, url: server.url, via: 'test' };
-      const got: Notified = await notify(context(t), POST, 'http://target.example/', endpoint);
+      const got: Notified = await notify(context(t, fault === 'no-answer' ? 2_000 : undefined), POST, 'http://target.example/', endpoint);
       assert.equal(server.posts(), expected.posts, 'POSTs on the wire');
       assert.notEqual(got.outcome.status, 'sent');
       if (fault === 'http-429' || fault === 'http-503') assert.deepEqual([got.outcome.status, got.outcome.code], ['held', 'rate-limited'], 'a "slow down" is never a refusal');
