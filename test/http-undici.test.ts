@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { UNDICI_PARTS } from '../src/net/http.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadUndici, UNDICI_PARTS } from '../src/net/http.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -42,4 +44,20 @@ test('a request loads undici\'s agent and request API, not its index (fetch, Web
   assert.equal(body, 'hello');
   assert.ok(loaded.includes('lib/dispatcher/agent.js'), `the agent was loaded: ${loaded.join(', ')}`);
   assert.deepEqual(loaded.filter((f) => f === 'index.js' || f.startsWith('lib/web/') || f.startsWith('lib/mock/')), [], loaded.join(', '));
+});
+
+test('an undici whose files moved (a newer 7.x in a user\'s install): the index is loaded instead, and requests work', async (t) => {
+  const moved = { ...UNDICI_PARTS, request: 'undici/lib/api/moved-away.js' };
+  const parts = await loadUndici(moved);
+  const undici = await import('undici');
+  assert.equal(parts.request, undici.Dispatcher.prototype.request, 'the request API from the index');
+  const server = createServer((_req, res) => res.end('hello')).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.after(() => server.close());
+  const agent = new parts.Agent();
+  t.after(() => agent.close());
+  const url = parts.parseURL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
+  const res = await parts.request.call(agent, { method: 'GET', origin: url.origin, path: url.pathname });
+  assert.equal(res.statusCode, 200);
+  assert.equal(await res.body.text(), 'hello');
 });

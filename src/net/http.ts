@@ -124,7 +124,8 @@ type RequestApi = (this: Agent, options: Dispatcher.RequestOptions) => Promise<D
  * WebSocket, cookies, mocks, caches, HTTP/2 … 113 files): about 0.19 s of CPU at the first request, against
  * 0.07 s for these (bench/cold.ts). undici has no "exports" map, so these paths are its files as published;
  * test/http-undici.test.ts checks that each is the very export of undici's index, so an upgrade that moves
- * one fails there, not in a user's run.
+ * one fails there; and a user whose install has an undici that moved one (package.json allows newer 7.x) gets
+ * the index instead (loadUndici's fallback): slower to load, never broken.
  */
 export const UNDICI_PARTS = {
   Agent: 'undici/lib/dispatcher/agent.js',
@@ -133,16 +134,28 @@ export const UNDICI_PARTS = {
   util: 'undici/lib/core/util.js',
 } as const;
 
-async function loadUndici(): Promise<{ Agent: typeof Agent; buildConnector: typeof buildConnector; request: RequestApi; parseURL: (url: string) => URL }> {
-  // Typed by hand: these files have no declarations of their own (undici's are for its index).
-  const load = (path: string) => import(path) as Promise<{ default: unknown }>;
-  const [agent, connect, request, util] = await Promise.all([load(UNDICI_PARTS.Agent), load(UNDICI_PARTS.buildConnector), load(UNDICI_PARTS.request), load(UNDICI_PARTS.util)]);
-  return {
-    Agent: agent.default as typeof Agent,
-    buildConnector: connect.default as typeof buildConnector,
-    request: request.default as RequestApi,
-    parseURL: (util.default as { parseURL: (url: string) => URL }).parseURL,
-  };
+interface UndiciParts { Agent: typeof Agent; buildConnector: typeof buildConnector; request: RequestApi; parseURL: (url: string) => URL }
+
+export async function loadUndici(parts: Record<keyof typeof UNDICI_PARTS, string> = UNDICI_PARTS): Promise<UndiciParts> {
+  try {
+    // Typed by hand: these files have no declarations of their own (undici's are for its index).
+    const load = (path: string) => import(path) as Promise<{ default: unknown }>;
+    const [agent, connect, request, util] = await Promise.all([load(parts.Agent), load(parts.buildConnector), load(parts.request), load(parts.util)]);
+    const parseURL = (util.default as { parseURL?: unknown } | undefined)?.parseURL;
+    if (typeof agent.default !== 'function' || typeof connect.default !== 'function' || typeof request.default !== 'function' || typeof parseURL !== 'function') {
+      throw new Error('undici\'s files are not what they were');
+    }
+    return {
+      Agent: agent.default as typeof Agent,
+      buildConnector: connect.default as typeof buildConnector,
+      request: request.default as RequestApi,
+      parseURL: parseURL as (url: string) => URL,
+    };
+  } catch {
+    // The documented way, all of undici: its request API is Dispatcher#request; our URLs are checked before this.
+    const undici = await import('undici');
+    return { Agent: undici.Agent, buildConnector: undici.buildConnector, request: undici.Dispatcher.prototype.request as RequestApi, parseURL: (url) => new URL(url) };
+  }
 }
 
 /**
