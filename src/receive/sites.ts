@@ -21,6 +21,8 @@ export interface ServerSettings {
 export interface SiteDirectory {
   /** The origins received for now. */
   origins(): Promise<string[]>;
+  /** The origins received for now whose host (with port, if any) is `domain`: the `/<domain>/…` path segment. */
+  originsAt(domain: string): Promise<string[]>;
   /** The site's settings over the server's (a site without its own settings shares the server's limiters). */
   limits(origin: string): Promise<Limits>;
   rules(origin: string): Promise<ModerationRules>;
@@ -33,11 +35,27 @@ export interface Limits {
   source: SharedLimiter;
 }
 
+/** One read of the sites, and the same indexed by host (made on first use). */
+interface Cached {
+  at: number;
+  sites: Promise<Map<string, Site>>;
+  byHost?: Promise<Map<string, string[]>>;
+}
+
+function indexByHost(sites: Map<string, Site>): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const origin of sites.keys()) {
+    const host = new URL(origin).host;
+    index.set(host, [...(index.get(host) ?? []), origin]);
+  }
+  return index;
+}
+
 /** How long a list of sites is used before the store is read again. */
 export const SITES_TTL_MS = 5_000;
 
 export function createSiteDirectory(store: ReceiverStore, server: ServerSettings, clock: () => number, ttlMs = SITES_TTL_MS): SiteDirectory {
-  let cached: { at: number; sites: Promise<Map<string, Site>> } | undefined;
+  let cached: Cached | undefined;
   // Where the store counts requests for every process (Postgres), each limit holds for all of them; its keys say
   // whose limits they are: the server's (shared by the sites without their own) or one site's.
   const count: HitCounter | undefined = store.countHit ? (key, minute) => store.countHit!(key, minute) : undefined;
@@ -49,7 +67,7 @@ export function createSiteDirectory(store: ReceiverStore, server: ServerSettings
   // A site's own limiters, kept while its limits stay the same (a change starts them afresh).
   const own = new Map<string, { key: string } & Limits>();
 
-  function sites(): Promise<Map<string, Site>> {
+  function current(): Cached {
     const now = clock();
     if (!cached || now - cached.at >= ttlMs) {
       const reading = store.sites().then((list) => new Map(list.map((site) => [site.origin, site])));
@@ -57,14 +75,22 @@ export function createSiteDirectory(store: ReceiverStore, server: ServerSettings
       reading.catch(() => (cached = undefined));
       cached = { at: now, sites: reading };
     }
-    return cached.sites;
+    return cached;
   }
+  const sites = () => current().sites;
 
   const settingsOf = async (origin: string): Promise<SiteSettings> => (await sites()).get(origin)?.settings ?? {};
 
   return {
     async origins() {
       return [...(await sites()).keys()];
+    },
+    async originsAt(domain) {
+      // Indexed by host once per read of the list, not per request: with 10,000 sites, parsing every origin for
+      // each webmention was most of its CPU (bench/receive.ts "sites configured").
+      const entry = current();
+      entry.byHost ??= entry.sites.then(indexByHost);
+      return (await entry.byHost).get(domain.toLowerCase()) ?? [];
     },
     async limits(origin) {
       const settings = await settingsOf(origin);

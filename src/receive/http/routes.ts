@@ -26,11 +26,6 @@ export function blockedReason(received: Pick<Received, 'source'>, rules: Moderat
   return screen(received, rules) === 'refuse' ? `the source domain ${sourceDomain(received.source)} is blocked on this site` : undefined;
 }
 
-/** The site whose host (with port, if any) is the `<domain>` path segment. */
-export function sitesFor(sites: readonly string[], domain: string): string[] {
-  return sites.filter((origin) => new URL(origin).host === domain.toLowerCase());
-}
-
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): HttpAnswer =>
   ({ status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: `${JSON.stringify(value)}\n` });
 
@@ -41,7 +36,7 @@ export function receiverRoutes(context: RouteContext): Route[] {
     { method: 'GET', path: /^\/status\/(\d{1,15})$/, handle: (_req, [id]) => jobStatus(context.store, Number(id)) },
     {
       method: 'POST', path: /^\/([^/]+)\/webmention$/,
-      handle: async (req, [domain]) => webmention(sitesFor(await context.directory.origins(), domain ?? ''))(req),
+      handle: async (req, [domain]) => webmention(await context.directory.originsAt(domain ?? ''))(req),
     },
     // POST /<domain>/xmlrpc (Pingback) and /<domain>/trackback (TrackBack) answer synchronously: ./sync-routes.ts.
   ];

@@ -8,7 +8,7 @@ import type { JobWaiters } from '../accept/waiters.ts';
 import { clientKey } from '../accept/limits.ts';
 import type { HttpAnswer, Received, ReceiverRequest } from '../types.ts';
 import type { RouteContext } from './routes.ts';
-import { blockedReason, sitesFor } from './routes.ts';
+import { blockedReason } from './routes.ts';
 import type { Route } from './server.ts';
 
 /** How long a request waits for its verdict: under the senders' own timeouts (WordPress: 3 s for a pingback, 10 s for a trackback). */
@@ -51,7 +51,7 @@ async function receive(
   refuse: (reason: string) => HttpAnswer,
   registered: () => HttpAnswer,
 ): Promise<HttpAnswer> {
-  const sites = sitesFor(await context.directory.origins(), domain);
+  const sites = await context.directory.originsAt(domain);
   if (sites[0] === undefined) return plain(404, 'no site is received for at this path');
   const now = context.now();
   const limits = await context.directory.limits(sites[0]);
