@@ -1,4 +1,4 @@
-// src/net/http.ts loads the parts of undici it uses from their own files (UNDICI_PARTS), not undici's index,
+// src/net/undici.ts loads the parts of undici it uses from their own files (UNDICI_PARTS), not undici's index,
 // which loads all of undici (fetch, WebSocket, mocks, caches …). These paths are undici's file layout, not a
 // documented API: this pins them to the exports of undici's index, so an upgrade that moves or changes one fails
 // here. And a request on the client must really not load the index (checked in a fresh process).
@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadUndici, UNDICI_PARTS } from '../src/net/http.ts';
+import { loadUndici, UNDICI_PARTS } from '../src/net/undici.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

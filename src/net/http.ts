@@ -3,22 +3,22 @@
 // reached the server, because that decides between "unreachable" and "uncertain" later.
 //
 // Guards, and where each one lives:
-// - SSRF: the address actually connected to must be public (unless allowPrivate). DNS names
-//   are judged in the connector's `lookup` (so a name that resolves differently a second
-//   time cannot sneak past), IP literals before connecting, and every redirect hop again.
+// - SSRF: the address actually connected to must be public (unless allowPrivate): connect.ts
+//   judges DNS names in the connector's `lookup` (so a name that resolves differently a second
+//   time cannot sneak past) and IP literals before connecting; every redirect hop is checked again.
+//   undici itself (the few files of it we use) is loaded by undici.ts.
 // - Time: one deadline for the whole call, redirects and body included, so a server that
 //   trickles a byte a second still ends at timeoutMs.
 // - Size: headers over maxHeaderBytes fail; bodies are decoded here and cut at maxBytes of
 //   decoded data, so neither a huge body nor a gzip bomb is ever held in memory.
 
-import dns from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
 import { Readable, pipeline, type Transform } from 'node:stream';
 import { setImmediate } from 'node:timers';
-import type { Agent, Dispatcher, buildConnector } from 'undici';
-import { LinkbackError } from '../errors.ts';
 import { whenAborted } from './abort.ts';
-import { addressRange, checkUrl } from './address.ts';
+import { loadUndici, requestOn } from './undici.ts';
+import type { Undici } from './undici.ts';
+import { checkUrl } from './address.ts';
+import { guardedConnector, parseConnectTo } from './connect.ts';
 import { ACCEPT_ENCODING, decodersFor } from './decompress.ts';
 import { FetchError, type HttpClient, type HttpRequest, type HttpResponse } from './types.ts';
 
@@ -52,11 +52,6 @@ export const DEFAULT_HTTP_OPTIONS: Omit<HttpClientOptions, 'userAgent'> = {
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-/** Where to connect instead, per host name. */
-interface ConnectTarget {
-  hostname: string;
-  port: string;
-}
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   // Errors raised while connecting: nothing was sent, whatever their code says.
@@ -107,68 +102,6 @@ interface ErrorContext {
   stopped: AbortSignal;
   caller: AbortSignal | undefined;
   connectErrors: WeakSet<object>;
-}
-
-/** undici's request API and the client's one Agent, both there once the first request loaded undici. */
-interface Undici {
-  request: RequestApi;
-  parseURL: (url: string) => URL;
-  agent: Agent;
-}
-
-/** lib/api/api-request.js: the function undici's request() calls with the dispatcher as `this`. */
-type RequestApi = (this: Agent, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
-
-/**
- * The three parts of undici we use, each from its own file. undici's index.js loads all of undici (fetch,
- * WebSocket, cookies, mocks, caches, HTTP/2 … 113 files): about 0.19 s of CPU at the first request, against
- * 0.07 s for these (bench/cold.ts). undici has no "exports" map, so these paths are its files as published;
- * test/http-undici.test.ts checks that each is the very export of undici's index, so an upgrade that moves
- * one fails there; and a user whose install has an undici that moved one (package.json allows newer 7.x) gets
- * the index instead (loadUndici's fallback): slower to load, never broken.
- */
-export const UNDICI_PARTS = {
-  Agent: 'undici/lib/dispatcher/agent.js',
-  buildConnector: 'undici/lib/core/connect.js',
-  request: 'undici/lib/api/api-request.js',
-  util: 'undici/lib/core/util.js',
-} as const;
-
-interface UndiciParts { Agent: typeof Agent; buildConnector: typeof buildConnector; request: RequestApi; parseURL: (url: string) => URL }
-
-export async function loadUndici(parts: Record<keyof typeof UNDICI_PARTS, string> = UNDICI_PARTS): Promise<UndiciParts> {
-  try {
-    // Typed by hand: these files have no declarations of their own (undici's are for its index).
-    const load = (path: string) => import(path) as Promise<{ default: unknown }>;
-    const [agent, connect, request, util] = await Promise.all([load(parts.Agent), load(parts.buildConnector), load(parts.request), load(parts.util)]);
-    const parseURL = (util.default as { parseURL?: unknown } | undefined)?.parseURL;
-    if (typeof agent.default !== 'function' || typeof connect.default !== 'function' || typeof request.default !== 'function' || typeof parseURL !== 'function') {
-      throw new Error('undici\'s files are not what they were');
-    }
-    return {
-      Agent: agent.default as typeof Agent,
-      buildConnector: connect.default as typeof buildConnector,
-      request: request.default as RequestApi,
-      parseURL: parseURL as (url: string) => URL,
-    };
-  } catch {
-    // The documented way, all of undici: its request API is Dispatcher#request; our URLs are checked before this.
-    const undici = await import('undici');
-    return { Agent: undici.Agent, buildConnector: undici.buildConnector, request: undici.Dispatcher.prototype.request as RequestApi, parseURL: (url) => new URL(url) };
-  }
-}
-
-/**
- * What undici's request(url, { dispatcher, ... }) does before calling its request API (index.js makeDispatcher),
- * for the options we pass: the URL checked and split into origin and path (the hash dropped).
- */
-function requestOn(undici: Undici, url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>): Promise<Dispatcher.ResponseData> {
-  const parsed = undici.parseURL(url);
-  return undici.request.call(undici.agent, {
-    ...options,
-    origin: parsed.origin,
-    path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname,
-  });
 }
 
 async function follow(
@@ -401,76 +334,3 @@ function errorCode(error: unknown): string {
   }
   return '';
 }
-
-function parseConnectTo(map: Record<string, string>): Map<string, ConnectTarget> {
-  const targets = new Map<string, ConnectTarget>();
-  for (const [host, target] of Object.entries(map)) {
-    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(target);
-    const hostname = match?.[1] ?? match?.[2];
-    const port = match?.[3];
-    if (hostname === undefined || port === undefined || Number(port) > 65535) {
-      throw new LinkbackError('CONFIG_INVALID', `connectTo for ${host}: expected "address:port", got "${target}"`);
-    }
-    targets.set(host.toLowerCase(), { hostname, port });
-  }
-  return targets;
-}
-
-/**
- * undici's connector, with the address guard and the connectTo mapping in front of it.
- * Errors reaching the callback happened before anything was sent; they are remembered so
- * that they map to phase 'connect'.
- */
-function guardedConnector(
-  build: typeof buildConnector,
-  options: HttpClientOptions,
-  connectTo: Map<string, ConnectTarget>,
-  connectErrors: WeakSet<object>,
-): buildConnector.connector {
-  const connect = build({
-    timeout: Math.min(options.connectTimeoutMs, options.timeoutMs),
-    ...(options.allowPrivate ? {} : { lookup: publicOnlyLookup }),
-  });
-  return (connectOptions, callback) => {
-    // An exact host name wins over the catch-all '*' (the demo and tests map every host to one local server).
-    const mapped = connectTo.get(connectOptions.hostname.toLowerCase()) ?? connectTo.get('*');
-    const hostname = mapped?.hostname ?? connectOptions.hostname;
-    const fail = (error: Error) => {
-      connectErrors.add(error);
-      callback(error, null);
-    };
-    // Node skips `lookup` for IP literals, so they are judged here.
-    if (!options.allowPrivate && isIP(hostname) !== 0) {
-      const range = addressRange(hostname);
-      if (range !== 'public') {
-        fail(new FetchError('private-address', 'connect', hostname, `${hostname} is a ${range} address`));
-        return;
-      }
-    }
-    // `host` (hence Host header and TLS server name) stays the URL's; only where we dial changes.
-    connect({ ...connectOptions, hostname, port: mapped?.port ?? connectOptions.port }, (...args) => {
-      if (args[0]) fail(args[0]);
-      else callback(...args);
-    });
-  };
-}
-
-/** dns.lookup that refuses a name when any address it resolves to is not public. */
-const publicOnlyLookup: LookupFunction = (hostname, lookupOptions, callback) => {
-  dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
-    if (error) {
-      callback(error, '');
-      return;
-    }
-    const refused = addresses.find((entry) => addressRange(entry.address) !== 'public');
-    if (refused) {
-      const range = addressRange(refused.address);
-      callback(new FetchError('private-address', 'connect', hostname, `${hostname} resolves to ${refused.address}, a ${range} address`), '');
-      return;
-    }
-    const first = addresses[0];
-    if (lookupOptions.all === true) callback(null, addresses);
-    else if (first) callback(null, first.address, first.family);
-    else callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
-  });
-};

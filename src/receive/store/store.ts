@@ -1,6 +1,9 @@
 // The ReceiverStore on any Kysely database. Everything here is plain SQL both SQLite and Postgres run
 // (UPDATE … RETURNING, INSERT … ON CONFLICT … DO UPDATE with `excluded`); sqlite.ts only opens the file.
 // Durability is the driver's: each method awaits its statement (or transaction) before it resolves.
+// One file (over 400 lines) on purpose: the queue's rules (claim, lease expiry, retry, dead letters, release) are
+// statements on the same rows whose conditions must agree with each other (WAITING, the poison bound, the attempts
+// counted apart from expiries); read side by side they can be checked together, split they could drift.
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
