@@ -71,6 +71,14 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
     });
   }
 
+  /**
+   * Tells the listening worker processes (pg-listen.ts) that jobs are due; inside a transaction, delivered when (and
+   * only if) it commits. SQLite has no signal between processes: its workers find the job at their next poll.
+   */
+  async function notifyWorkers(on: Kysely<ReceiverDb>): Promise<void> {
+    if (options.dialect === 'postgres') await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(on);
+  }
+
   async function mention(id: number): Promise<Mention | undefined> {
     const row = await db.selectFrom('mentions').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toMention(row) : undefined;
@@ -150,9 +158,7 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
             state: 'queued', attempts: 0, not_before: now, lease_owner: null, last_error: null, mention_id: null,
             created_at: now, updated_at: now,
           }).returningAll().executeTakeFirstOrThrow();
-        // Delivered when (and only if) this transaction commits, to the listening worker processes. SQLite has no
-        // signal between processes: its workers find the job at their next poll.
-        if (options.dialect === 'postgres') await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(tx);
+        await notifyWorkers(tx);
         return toJob(row);
       });
     },
@@ -334,8 +340,8 @@ export function createKyselyStore(db: Kysely<ReceiverDb>, options: StoreOptions)
       update = 'job' in which ? update.where('id', '=', which.job) : update.where('site', '=', which.site);
       const result = await update.executeTakeFirst();
       const requeued = Number(result.numUpdatedRows);
-      // Wake the worker processes (LISTEN, pg-listen.ts) as an enqueue does, rather than leave it to their poll.
-      if (requeued > 0 && options.dialect === 'postgres') await sql`select pg_notify(${JOBS_CHANNEL}, '')`.execute(db);
+      // Wake the worker processes as an enqueue does, rather than leave it to their poll.
+      if (requeued > 0) await notifyWorkers(db);
       return requeued;
     },
 
