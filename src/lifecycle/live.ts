@@ -4,7 +4,9 @@
 // So before a post's notifications go out, its public URL is fetched once, read with the site reader's own rules
 // (the links compare in the form the built files gave them), and a pair is sent only when the live page already
 // says what the notification tells: that it links the target, or, for a removed link, that it no longer does.
-// What is not live yet is held (recorded retryable): the next run sends it by itself.
+// What is not live yet is held (recorded retryable): the next run sends it by itself. A live copy byte for byte the
+// built file the post was read from (the usual case: the site deployed as built) is not parsed again: its targets
+// are the built post's (builtCopy says when that is provably the same answer).
 import pLimit from 'p-limit';
 import type { Options } from '../options.ts';
 import type { Post } from '../types.ts';
