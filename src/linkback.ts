@@ -19,7 +19,7 @@ import { openState } from './state/store.ts';
 import type { StateStore } from './state/store.ts';
 import { createInFlightGate } from './state/in-flight.ts';
 import { trackDepartures } from './lifecycle/left.ts';
-import { createLiveCheck, siteClientFor, targetReader } from './lifecycle/live.ts';
+import { builtCopy, createLiveCheck, siteClientFor, targetReader } from './lifecycle/live.ts';
 import type { HttpClient } from './net/types.ts';
 import { createClientFor } from './net/client.ts';
 import { hostSettings, netContextFor } from './net/context.ts';
@@ -90,7 +90,7 @@ async function run(options: Options, state: StateStore, client: HttpClient, deps
   // posts of a sitemap: each was just read from its public URL.
   const checkLive = options.checkLive && !options.markExisting && chooseInput(options).kind !== 'sitemap';
   const live = checkLive && deps.siteClient
-    ? createLiveCheck(deps.siteClient, { concurrency: OWN_SITE_CONCURRENCY, read: targetReader(options), ...(deps.signal ? { signal: deps.signal } : {}) })
+    ? createLiveCheck(deps.siteClient, { concurrency: OWN_SITE_CONCURRENCY, read: targetReader(options), built: builtCopy(options), ...(deps.signal ? { signal: deps.signal } : {}) })
     : null;
   // As many places per host as it has connection slots (its own perHost setting, else --per-host).
   const hosts = hostSettings(options);

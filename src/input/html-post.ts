@@ -1,6 +1,7 @@
 // Posts from HTML that is not a file of the built site: a feed entry's content, a page fetched from a sitemap.
 // Both go through the site reader's own page reader, classifier and post builder (src/site), so a post read
 // from a feed or a sitemap has its links, title and excerpt taken by the same rules as one read from the folder.
+import { isUtf8 } from 'node:buffer';
 import { Parser } from 'htmlparser2';
 import { createPageReader } from '../site/page.ts';
 import type { PageFacts } from '../site/page.ts';
@@ -79,21 +80,63 @@ export function readFacts(html: string, hints: Hints): PageFacts {
 
 /** As browsers do: a BOM, else the charset the server named, else <meta charset>, else UTF-8 or, failing that, windows-1252. */
 function decodeHtml(bytes: Buffer, headerCharset: string | null, declared: string | null): string {
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  for (const label of bom ? [declared] : [headerCharset, declared]) {
-    if (!label) continue;
-    try {
-      return new TextDecoder(label).decode(bytes);
-    } catch {
-      // Unknown label: next.
-    }
-  }
+  const named = namedDecoder(bytes, headerCharset, declared);
+  if (named !== null) return named.decode(bytes);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return new TextDecoder('windows-1252').decode(bytes);
   }
 }
+
+/** The decoder of the first usable label of a BOM, else of the server's charset, else of <meta charset>; null: none. */
+function namedDecoder(bytes: Buffer, headerCharset: string | null, declared: string | null): InstanceType<typeof TextDecoder> | null {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  for (const label of bom ? [declared] : [headerCharset, declared]) {
+    if (!label) continue;
+    try {
+      return new TextDecoder(label);
+    } catch {
+      // Unknown label: next.
+    }
+  }
+  return null;
+}
+
+/**
+ * True when fetchedHtml reads `bytes` served with `charset` into the very text the scan of the built site read
+ * from a file of the same bytes (src/site/decode.ts), so that the page reader finds the same links in both.
+ * Claimed only when both decode as UTF-8, which nearly every built site is: the same bytes may then be read
+ * non-fatally by one and strictly by the other (strictly only when they are valid UTF-8), which gives the same
+ * text. Not for any other encoding: a server naming another charset than the page does changes the text (a
+ * UTF-8 "é" read as windows-1252 is "Ã©", and an href with it another URL), and Node 20's one-shot decode of
+ * windows-1252 here is not the streamed one of the scan (0x93 comes out as U+0093, not a curly quote). Not either
+ * for a page starting with two byte-order marks: readFacts drops the second, the scan of a file does not.
+ */
+export function decodesAsBuilt(bytes: Buffer, charset: string | null): boolean {
+  const sniffed = sniff(bytes.subarray(0, SNIFF_BYTES));
+  if (sniffed.kind === 'binary' || startsWithTwoBoms(bytes)) return false;
+  const declared = sniffed.declared ? sniffed.encoding : null;
+  // Without a label both fall back alike: UTF-8 when the bytes are UTF-8, else windows-1252.
+  const built = declared === null ? isUtf8(bytes) : isUtf8Label(declared);
+  if (!built) return false;
+  const live = namedDecoder(bytes, charset, declared);
+  return live === null ? isUtf8(bytes) : live.encoding === 'utf-8';
+}
+
+function isUtf8Label(label: string): boolean {
+  try {
+    return new TextDecoder(label).encoding === 'utf-8';
+  } catch {
+    return false;
+  }
+}
+
+function startsWithTwoBoms(bytes: Buffer): boolean {
+  return bytes.subarray(0, 6).equals(TWO_BOMS);
+}
+
+const TWO_BOMS = Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]);
 
 /** The text of a bit of HTML (a feed title or summary), entities decoded, whitespace collapsed. */
 export function htmlText(html: string): string {
