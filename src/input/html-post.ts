@@ -3,6 +3,7 @@
 // from a feed or a sitemap has its links, title and excerpt taken by the same rules as one read from the folder.
 import { isUtf8 } from 'node:buffer';
 import { Parser } from 'htmlparser2';
+import { decodeWith } from '../net/text.ts';
 import { createPageReader } from '../site/page.ts';
 import type { PageFacts } from '../site/page.ts';
 import { postPage } from '../site/post.ts';
@@ -81,11 +82,11 @@ export function readFacts(html: string, hints: Hints): PageFacts {
 /** As browsers do: a BOM, else the charset the server named, else <meta charset>, else UTF-8 or, failing that, windows-1252. */
 function decodeHtml(bytes: Buffer, headerCharset: string | null, declared: string | null): string {
   const named = namedDecoder(bytes, headerCharset, declared);
-  if (named !== null) return named.decode(bytes);
+  if (named !== null) return decodeWith(named, bytes);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return decodeWith(new TextDecoder('utf-8', { fatal: true }), bytes);
   } catch {
-    return new TextDecoder('windows-1252').decode(bytes);
+    return decodeWith(new TextDecoder('windows-1252'), bytes);
   }
 }
 
@@ -109,8 +110,8 @@ function namedDecoder(bytes: Buffer, headerCharset: string | null, declared: str
  * Claimed only when both decode as UTF-8, which nearly every built site is: the same bytes may then be read
  * non-fatally by one and strictly by the other (strictly only when they are valid UTF-8), which gives the same
  * text. Not for any other encoding: a server naming another charset than the page does changes the text (a
- * UTF-8 "é" read as windows-1252 is "Ã©", and an href with it another URL), and Node 20's one-shot decode of
- * windows-1252 here is not the streamed one of the scan (0x93 comes out as U+0093, not a curly quote). Not either
+ * UTF-8 "é" read as windows-1252 is "Ã©", and an href with it another URL); the other encodings' rules for
+ * unlabelled and mislabelled pages differ between the two reads in ways not worth proving equal here. Not either
  * for a page starting with two byte-order marks: readFacts drops the second, the scan of a file does not.
  */
 export function decodesAsBuilt(bytes: Buffer, charset: string | null): boolean {

@@ -2,15 +2,16 @@
 // Content-Type charset, then the XML declaration (RFC 7303 order), else UTF-8.
 import type { HttpResponse } from '../net/types.ts';
 import { header } from '../net/types.ts';
+import { decodeWith } from '../net/text.ts';
 
 type Answer = Pick<HttpResponse, 'headers' | 'body'>;
 
 export function decodeBody(res: Answer): string {
   try {
-    return new TextDecoder(bodyCharset(res)).decode(res.body);
+    return decodeWith(new TextDecoder(bodyCharset(res)), res.body);
   } catch {
     // An unknown label: reading it as UTF-8 still lets a mostly-ASCII answer be understood.
-    return new TextDecoder('utf-8').decode(res.body);
+    return decodeWith(new TextDecoder('utf-8'), res.body);
   }
 }
 

@@ -1,6 +1,7 @@
 // Turning a fetched page's bytes into text, the way a browser would pick the encoding.
 import { TextDecoder } from 'node:util';
 import { Parser } from 'htmlparser2';
+import { decodeWith } from '../net/text.ts';
 
 /** How far into the body a <meta> charset is looked for (the HTML standard's prescan limit). */
 const META_PRESCAN_BYTES = 1024;
@@ -13,7 +14,7 @@ const META_PRESCAN_BYTES = 1024;
  */
 export function decodeBody(body: Buffer, contentType: string | undefined): string {
   const label = bomEncoding(body) ?? charsetParam(contentType) ?? metaCharset(body) ?? 'utf-8';
-  return decoderFor(label).decode(body);
+  return decodeWith(decoderFor(label), body);
 }
 
 /** Whether a response of this type may be parsed as HTML; a missing type is given the benefit of the doubt. */
