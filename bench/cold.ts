@@ -107,7 +107,7 @@ export async function coldBenchmark(ctx: BenchContext): Promise<Section> {
   const sendFloor = median(floorMs);
   const sendFloorCpu = median(floorCpuMs);
   const floorNote = `send floor (bench/child/send-floor.ts): ${seconds(sendFloor)} wall, ${seconds(sendFloorCpu)} CPU, median of ${floorMs.length}; ` +
-    `the 0.6 s goal is ${sendFloor > 600 ? 'BELOW the floor: no plain single-thread Node process did this job that fast here' : 'above the floor: a plain Node process does this job within it here'}`;
+    `the 0.6 s goal is ${sendFloor > 600 ? 'BELOW it: the plainest single-thread Node process took longer for the same work here' : 'above it: a plain Node process does the same work within the goal here'}`;
   ctx.log(`cold: ${floorNote}`);
   const paced = median(sendMs.get('paced') ?? []);
   const unpaced = median(sendMs.get('unpaced') ?? []);
