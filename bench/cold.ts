@@ -3,7 +3,9 @@
 // `eleventy --serve`, where the plugin then does nothing), each against the floor measured in the same run:
 // `node -e 0`, a Node.js process that loads nothing. Runs are interleaved (floor, version, eleventy, astro,
 // floor, …) so a busy moment of the machine falls on all of them alike; the median of each is compared.
-// Then a whole `send` of 100 posts with 200 targets, against local servers answering in 1 ms, start to exit.
+// Then a whole `send` of 100 posts with 200 targets, against local servers answering in 1 ms, start to exit, and
+// beside it, in the same rounds, its floor (bench/child/send-floor.ts): the same wire and parse work done the
+// plainest single-thread way, start-up included, with no politeness, importing nothing of linkback.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,12 +54,34 @@ export async function coldBenchmark(ctx: BenchContext): Promise<Section> {
   ];
   const sendMs = new Map<string, number[]>(variants.map((v) => [v.key, []]));
   const sendCpuMs = new Map<string, number[]>(variants.map((v) => [v.key, []]));
+  const floorMs: number[] = [];
+  const floorCpuMs: number[] = [];
+  // Notifications each run sent, as the servers saw them: the floor must send exactly what the send does.
+  const notified = new Map<string, number[]>([['floor', []], ...variants.map((v) => [v.key, []] as [string, number[]])]);
   let wire: WebStats | null = null;
+  let floorOut = '';
   try {
     const { site } = await generateWebSite(ctx.out, 'cold-site', web, 100, 2, false);
     const siteUrl = `http://blog.example:${web.sitePort}/`;
     const stateDir = join(ctx.out, 'cold-state');
+    const connectTo = { 'blog.example': `127.0.0.1:${web.sitePort}`, ...web.connectTo() };
+    /** Every run must do the whole job: each post checked live once, each target fetched once, no stray. */
+    const checkWire = async (who: string): Promise<WebStats> => {
+      const seen = await web.stats();
+      if (seen.siteGets !== 100 || seen.gets !== 200 || seen.posts === 0 || seen.strays !== 0) {
+        throw new Error(`bench cold: the ${who} did not go as planned (${seen.siteGets} live checks, ${seen.gets} GET, ${seen.posts} POST, ${seen.strays} strays)`);
+      }
+      notified.get(who)?.push(seen.posts);
+      return seen;
+    };
     for (let round = 0; round < (ctx.quick ? 3 : 5); round++) {
+      await web.reset();
+      const floorRan = await runNode(ctx.build, [join(ctx.build, 'bench', 'child', 'send-floor.js'), site.root, siteUrl, JSON.stringify(connectTo)], { cwd: ctx.repo });
+      if (floorRan.code !== 0) throw new Error(`bench cold: the send floor exited ${floorRan.code}:\n${floorRan.stderr.slice(-1500)}`);
+      floorMs.push(floorRan.wallMs);
+      floorCpuMs.push(floorRan.cpuMs);
+      floorOut = floorRan.stdout.trim();
+      wire = await checkWire('floor');
       for (const variant of variants) {
         rmSync(stateDir, { recursive: true, force: true });
         mkdirSync(stateDir, { recursive: true });
@@ -70,17 +94,21 @@ export async function coldBenchmark(ctx: BenchContext): Promise<Section> {
         if (ran.code !== 0) throw new Error(`bench cold: send exited ${ran.code}:\n${ran.stderr.slice(-1500)}`);
         sendMs.get(variant.key)?.push(ran.wallMs);
         sendCpuMs.get(variant.key)?.push(ran.cpuMs);
-        wire = await web.stats();
-        // Every run must really send: each post checked live once, each target fetched once, and notified.
-        if (wire.siteGets !== 100 || wire.gets !== 200 || wire.posts === 0 || wire.strays !== 0) {
-          throw new Error(`bench cold: the send did not go as planned (${wire.siteGets} live checks, ${wire.gets} GET, ${wire.posts} POST, ${wire.strays} strays)`);
-        }
+        wire = await checkWire(variant.key);
       }
-      ctx.log(`cold: send round ${round + 1}: ${variants.map((v) => `${v.key} ${seconds(sendMs.get(v.key)?.at(-1) ?? NaN)}`).join(', ')}`);
+      ctx.log(`cold: send round ${round + 1}: floor ${seconds(floorMs.at(-1) ?? NaN)}, ${variants.map((v) => `${v.key} ${seconds(sendMs.get(v.key)?.at(-1) ?? NaN)}`).join(', ')}`);
     }
   } finally {
     await web.close();
   }
+  // The same notifications from every run, the floor's included: else the floor did other work than the send.
+  const postCounts = new Set([...notified.values()].flat());
+  if (postCounts.size !== 1) throw new Error(`bench cold: the floor and the send sent different notifications: ${JSON.stringify(Object.fromEntries(notified))}`);
+  const sendFloor = median(floorMs);
+  const sendFloorCpu = median(floorCpuMs);
+  const floorNote = `send floor (bench/child/send-floor.ts): ${seconds(sendFloor)} wall, ${seconds(sendFloorCpu)} CPU, median of ${floorMs.length}; ` +
+    `the 0.6 s goal is ${sendFloor > 600 ? 'BELOW it: the plainest single-thread Node process took longer for the same work here' : 'above it: a plain Node process does the same work within the goal here'}`;
+  ctx.log(`cold: ${floorNote}`);
   const paced = median(sendMs.get('paced') ?? []);
   const unpaced = median(sendMs.get('unpaced') ?? []);
   const send = Math.min(paced, unpaced);
@@ -96,10 +124,14 @@ export async function coldBenchmark(ctx: BenchContext): Promise<Section> {
       `Median of ${rounds} fresh processes each, interleaved; the compiled build (bench/out/build), as users run it.`,
       table(['what', 'median', 'ratio to the floor'], subjects.map((s, i) => [s.name, seconds(medians[i] ?? NaN), times((medians[i] ?? NaN) / floor)])),
       `A whole \`linkback send --quiet\` of 100 posts (200 targets on 200 hosts answering in 1 ms, the blog served for the live check, a fresh state each time), median of ${sendMs.get('paced')?.length ?? 0} each:`,
-      table(['pacing', 'median', 'ratio to the floor', 'cpu'], variants.map((v) => [v.label, seconds(median(sendMs.get(v.key) ?? [])), times(median(sendMs.get(v.key) ?? []) / floor), seconds(median(sendCpuMs.get(v.key) ?? []))])),
+      table(['run', 'median', 'ratio to the floor', 'cpu', 'ratio to the send floor'], [
+        ['send floor: node:http + htmlparser2, no politeness', seconds(sendFloor), times(sendFloor / floor), seconds(sendFloorCpu), times(1)],
+        ...variants.map((v) => [v.label, seconds(median(sendMs.get(v.key) ?? [])), times(median(sendMs.get(v.key) ?? []) / floor), seconds(median(sendCpuMs.get(v.key) ?? [])), times(median(sendMs.get(v.key) ?? []) / sendFloor)]),
+      ]),
+      `The ${floorNote}. The floor read: ${floorOut}.`,
       `On the wire, last run: ${wire?.siteGets ?? 0} live checks of the blog, ${wire?.gets ?? 0} discovery GETs, ${wire?.posts ?? 0} notifications. With the pacing on, each target's host waits 100 ms between its GET and its POST: the run cannot be shorter than that plus start-up.`,
     ],
     checks,
-    data: { floorMs: floor, medians: Object.fromEntries(subjects.map((s, i) => [s.name, medians[i]])), sendMs: Object.fromEntries(sendMs), sendCpuMs: Object.fromEntries(sendCpuMs), bestSendMs: send, wire },
+    data: { floorMs: floor, medians: Object.fromEntries(subjects.map((s, i) => [s.name, medians[i]])), sendMs: Object.fromEntries(sendMs), sendCpuMs: Object.fromEntries(sendCpuMs), sendFloorMs: floorMs, sendFloorCpuMs: floorCpuMs, bestSendMs: send, wire },
   };
 }
