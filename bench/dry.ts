@@ -2,7 +2,7 @@
 // post about 12 KB with 12 arXiv and 12 own-site links in its content), timed as a whole process from spawn to exit,
 // start-up included, against the floor measured in the same run: a plain single-thread process that lists the
 // files, readFileSync's each and runs htmlparser2's Parser over it (bench/child/floor.ts). Runs are interleaved
-// (floor, default threads, 1 thread, --json, floor, …) so that a busy moment falls on all of them alike; medians.
+// (floor, default threads, 1 thread, --json, floor, …) so that a busy moment falls on all of them alike; medians, and the best run of each.
 // Nothing needs the network: the arXiv links map to their endpoint by rule, own-site links are no targets. The live
 // check (a GET of each post, on by default) is turned off, as `--no-check-live`: this measures reading the site.
 import { join } from 'node:path';
@@ -47,16 +47,27 @@ export async function dryBenchmark(ctx: BenchContext): Promise<Section> {
   const wall = (key: string) => median((runs.get(key) ?? []).map((r) => r.wallMs));
   const cpu = (key: string) => median((runs.get(key) ?? []).map((r) => r.cpuMs));
   const rss = (key: string) => median((runs.get(key) ?? []).map((r) => r.maxRssMb));
+  const best = (key: string) => Math.min(...(runs.get(key) ?? []).map((r) => r.wallMs));
   const floor = wall('floor');
   const summary = (runs.get('dry')?.[0]?.stdout ?? '').trim().split('\n').pop() ?? '';
+  // Met only when both the medians and the best runs say so. On a shared machine one slow floor run (a neighbour's
+  // burst: the floor is the shortest process here, so a burst weighs most on it) moved the median ratio from 1.9x to
+  // 1.49x once; the best run of each is what the machine can do when nothing disturbs it, and a lucky moment for the
+  // floor's median cannot then pass the goal alone.
+  const medianRatio = wall('dry') / floor;
+  const bestRatio = best('dry') / best('floor');
   const checks: Check[] = [
-    { name: 'send --dry-run --quiet, whole command, default threads', target: `<= ${GOAL}x the floor`, measured: `${seconds(wall('dry'))} (${times(wall('dry') / floor)})`, ok: wall('dry') / floor <= GOAL },
+    {
+      name: 'send --dry-run --quiet, whole command, default threads', target: `<= ${GOAL}x the floor (medians and best runs)`,
+      measured: `${seconds(wall('dry'))} (${times(medianRatio)}; best runs ${seconds(best('dry'))} / ${seconds(best('floor'))}: ${times(bestRatio)})`,
+      ok: medianRatio <= GOAL && bestRatio <= GOAL,
+    },
   ];
   return {
     title: `Whole dry run: ${count(POSTS)} posts, ${megabytes(site.bytes / 2 ** 20)}, 12 arXiv + 12 own-site links a post`,
     body: [
       `Each a whole process, spawn to exit, start-up included; median of ${rounds}, interleaved; the compiled build (bench/out/build). ${count(site.pages)} pages.`,
-      table(['subject', 'wall', 'cpu', 'ratio to the floor', 'peak RSS'], subjects.map((s) => [s.label, seconds(wall(s.key)), seconds(cpu(s.key)), times(wall(s.key) / floor), megabytes(rss(s.key))])),
+      table(['subject', 'wall', 'cpu', 'ratio to the floor', 'best run', 'best to best', 'peak RSS'], subjects.map((s) => [s.label, seconds(wall(s.key)), seconds(cpu(s.key)), times(wall(s.key) / floor), seconds(best(s.key)), times(best(s.key) / best('floor')), megabytes(rss(s.key))])),
       `The dry run's summary: ${summary}`,
     ],
     checks,
