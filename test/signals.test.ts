@@ -217,18 +217,26 @@ test('many requests waiting on one stop signal do not trip the listener-leak war
   process.on('warning', onWarning);
   try {
     const stop = new AbortController();
+    const realSleep = (await import('../src/net/attempt.ts')).sleep;
+    let sleeping = 0;
+    let allWaiting = (): void => {};
+    const waiting = new Promise<void>((resolve) => (allWaiting = resolve));
     const ok: HttpResponse = { url: 'http://x/', status: 503, headers: {}, body: Buffer.alloc(0), truncated: false, redirects: [] };
     const ctx: NetContext = {
       client: { request: async () => ok, close: async () => {} },
       limit: (_host, fn) => fn(),
       retry: { ...DEFAULT_RETRY, retries: 1, baseDelayMs: 60_000 },
       now: () => Date.now(),
-      sleep: (await import('../src/net/attempt.ts')).sleep,
+      sleep: (ms, signal) => {
+        if (++sleeping === 50) allWaiting();
+        return realSleep(ms, signal);
+      },
       signal: stop.signal,
     };
-    // 50 requests answered 503, all waiting to retry at once.
+    // 50 requests answered 503, all waiting to retry at once: the stop comes once the 50th has begun its wait (not
+    // after a fixed delay, which a loaded machine can outlast).
     const waits = Array.from({ length: 50 }, (_, i) => requestWithRetry(ctx, { method: 'POST', url: `http://h${i}.example/`, body: '' }, true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waiting;
     stop.abort(new Error('stop'));
     const results = await Promise.all(waits);
     assert.ok(results.every((r) => 'response' in r && r.response.status === 503 && r.attempts === 1));
