@@ -198,7 +198,8 @@ test('a host\'s own perHost bounds its requests in flight; the turn runs in the 
   let release: () => void = () => {};
   const turn = () => new Promise<void>((resolve) => (release = resolve));
   const all = [limit('one.example', task('one-1')), limit('one.example', task('one-2'), turn), limit('other.example', task('other-1'))];
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // Until two tasks have run (event turns, not a fixed delay: a timer can fire first on a loaded machine).
+  for (let turns = 0; order.length < 2 && turns < 10_000; turns++) await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(order, ['one-1', 'other-1']);
   release();
   await Promise.all(all);
