@@ -122,7 +122,10 @@ export function decodesAsBuilt(bytes: Buffer, charset: string | null): boolean {
   const built = declared === null ? isUtf8(bytes) : isUtf8Label(declared);
   if (!built) return false;
   const live = namedDecoder(bytes, charset, declared);
-  return live === null ? isUtf8(bytes) : live.encoding === 'utf-8';
+  // No usable label for the live read either: the same fallback, on bytes already found valid UTF-8 above when
+  // nothing was declared (the scan of the bytes is not made twice).
+  if (live === null) return declared === null || isUtf8(bytes);
+  return live.encoding === 'utf-8';
 }
 
 function isUtf8Label(label: string): boolean {

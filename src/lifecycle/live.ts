@@ -96,9 +96,13 @@ export function targetReader(options: Pick<Options, 'postSelector' | 'contentSel
     facts.meta.canonical = url;
     facts.meta.ogUrl = null;
     const built = buildPost(facts, url, '', null, site);
-    const links = 'post' in built ? built.post.links : [];
-    return new Set(resolveTargets(links, options.arxivEndpoint, []).map((t) => t.url));
+    return targetUrls('post' in built ? built.post.links : [], options.arxivEndpoint);
   };
+}
+
+/** A post's links as the target URLs the live check compares: the same mapping for a read page and a built copy. */
+function targetUrls(links: readonly string[], arxivEndpoint: Options['arxivEndpoint']): ReadonlySet<string> {
+  return new Set(resolveTargets(links, arxivEndpoint, []).map((t) => t.url));
 }
 
 /**
@@ -117,7 +121,7 @@ export function builtCopy(options: Pick<Options, 'siteUrl' | 'arxivEndpoint' | '
   if (options.siteUrl === null || options.feed !== null || options.sitemap !== null) return null;
   return (post) => post.contentHash === undefined ? null : {
     hash: post.hash,
-    targets: () => new Set(resolveTargets(post.links, options.arxivEndpoint, []).map((t) => t.url)),
+    targets: () => targetUrls(post.links, options.arxivEndpoint),
   };
 }
 

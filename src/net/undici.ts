@@ -14,7 +14,7 @@ export interface Undici {
 type RequestApi = (this: Agent, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 
 /**
- * The three parts of undici we use, each from its own file. undici's index.js loads all of undici (fetch,
+ * The parts of undici we use, each from its own file. undici's index.js loads all of undici (fetch,
  * WebSocket, cookies, mocks, caches, HTTP/2 … 113 files): about 0.19 s of CPU at the first request, against
  * 0.07 s for these (bench/cold.ts). undici has no "exports" map, so these paths are its files as published;
  * test/http-undici.test.ts checks that each is the very export of undici's index, so an upgrade that moves

@@ -2,6 +2,8 @@
 // (or BOM-given) encoding is used as is, bad bytes becoming U+FFFD; without one, strict UTF-8, and when the
 // bytes are not UTF-8, windows-1252 (what browsers assume for legacy pages; it decodes any byte sequence).
 
+import { decodeWith } from '../net/text.ts';
+
 export const NOT_UTF8_WARNING = 'not valid UTF-8 and no charset declared: read as windows-1252';
 
 export interface Decoded {
@@ -29,10 +31,7 @@ export function decodePage(bytes: Uint8Array, encoding: string, declared: boolea
  */
 const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
 
-/**
- * Always through the streaming call: Node 20's one-shot decode() of windows-1252 (and its latin1 aliases)
- * takes an ISO-8859-1 shortcut, so 0x93 came out as U+0093 instead of a curly quote.
- */
+/** Through decodeWith (src/net/text.ts): always the streaming call, which Node 20 gets right for windows-1252. */
 function decodeAll(bytes: Uint8Array, encoding: string, fatal: boolean): string {
   const key = fatal ? `fatal ${encoding}` : encoding;
   let decoder = decoders.get(key);
@@ -41,7 +40,7 @@ function decodeAll(bytes: Uint8Array, encoding: string, fatal: boolean): string 
     decoders.set(key, decoder);
   }
   try {
-    return decoder.decode(bytes, { stream: true }) + decoder.decode();
+    return decodeWith(decoder, bytes);
   } catch (error) {
     // Thrown mid-stream (bytes not valid in the encoding): it may hold part of a sequence. The next page gets a new one.
     decoders.delete(key);
